@@ -1,0 +1,3 @@
+from layer_tui.cli import main
+
+raise SystemExit(main())

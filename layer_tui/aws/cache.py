@@ -1,0 +1,158 @@
+"""On-disk inventory snapshots, one file per account and region, shown at once on the next start.
+
+Layout: ``$XDG_CACHE_HOME/layer-tui/<account>[@<endpoint-id>]/<region>.json``. Snapshots of a
+non-AWS endpoint (the sandbox, a test server) are kept apart from the real account's even when
+the account ids match. A file that cannot be read is ignored, never fatal: the cache only saves
+time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from layer_tui import clock
+from layer_tui.aws.models import (
+    ExternalLayer,
+    FunctionRef,
+    Inventory,
+    Layer,
+    LayerVersion,
+    RegionError,
+    RegionInventory,
+)
+
+APP_NAME = "layer-tui"
+FORMAT = 1
+
+
+def cache_root() -> Path:
+    return Path(platformdirs.user_cache_dir(APP_NAME))
+
+
+def _function(data: dict[str, Any]) -> FunctionRef:
+    return FunctionRef(
+        **{
+            **data,
+            "architectures": tuple(data["architectures"]),
+            "layers": tuple(data.get("layers", ())),
+            "layer_sizes": tuple(data.get("layer_sizes", ())),
+        }
+    )
+
+
+def _version(data: dict[str, Any]) -> LayerVersion:
+    return LayerVersion(
+        **{
+            **data,
+            "compatible_runtimes": tuple(data["compatible_runtimes"]),
+            "compatible_architectures": tuple(data["compatible_architectures"]),
+            "consumers": tuple(_function(c) for c in data["consumers"]),
+        }
+    )
+
+
+def region_from_dict(data: dict[str, Any]) -> RegionInventory:
+    error = data.get("error")
+    scanned = data.get("scanned_at")
+    return RegionInventory(
+        region=data["region"],
+        error=RegionError(**error) if error else None,
+        functions_scanned=int(data.get("functions_scanned", 0)),
+        layers=tuple(
+            Layer(
+                name=layer["name"],
+                arn=layer["arn"],
+                region=layer["region"],
+                versions=tuple(_version(v) for v in layer["versions"]),
+            )
+            for layer in data.get("layers", ())
+        ),
+        external_layers=tuple(
+            ExternalLayer(x["arn"], tuple(_function(c) for c in x["consumers"]))
+            for x in data.get("external_layers", ())
+        ),
+        functions=tuple(_function(f) for f in data.get("functions", ())),
+        scanned_at=datetime.fromisoformat(scanned) if scanned else None,
+        all_versions=bool(data.get("all_versions", False)),
+    )
+
+
+def region_to_dict(region: RegionInventory) -> dict[str, Any]:
+    data = asdict(region)
+    data["scanned_at"] = region.scanned_at.isoformat() if region.scanned_at else None
+    return data
+
+
+class InventoryCache:
+    """Snapshots of scanned regions; a failed region's snapshot is never written over a good one."""
+
+    def __init__(self, root: Path | None = None, endpoint_url: str | None = None) -> None:
+        self.root = root or cache_root()
+        self.endpoint_url = endpoint_url
+
+    def _account_dir(self, account: str) -> Path:
+        if not self.endpoint_url:
+            return self.root / account
+        endpoint_id = hashlib.sha256(self.endpoint_url.encode()).hexdigest()[:12]
+        return self.root / f"{account}@{endpoint_id}"
+
+    def save(self, inventory: Inventory) -> None:
+        folder = self._account_dir(inventory.account)
+        folder.mkdir(parents=True, exist_ok=True)
+        for region in inventory.regions:
+            if region.error is not None:
+                continue
+            payload = {"format": FORMAT, "region": region_to_dict(region)}
+            # Write then rename, so a crash mid-write never leaves half a snapshot behind.
+            handle, temp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                json.dump(payload, out, separators=(",", ":"))
+            os.replace(temp, folder / f"{region.region}.json")
+
+    def load_region(self, account: str, region: str) -> RegionInventory | None:
+        path = self._account_dir(account) / f"{region}.json"
+        try:
+            payload = json.loads(path.read_text(encoding="utf-8"))
+            if payload.get("format") != FORMAT:
+                return None
+            return region_from_dict(payload["region"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def cached_regions(self, account: str) -> list[str]:
+        folder = self._account_dir(account)
+        if not folder.is_dir():
+            return []
+        return sorted(p.stem for p in folder.glob("*.json"))
+
+    def load(self, account: str, regions: Sequence[str] | None = None) -> Inventory | None:
+        """The cached regions of ``account`` (all of them, or just ``regions``), or None."""
+        names = list(regions) if regions else self.cached_regions(account)
+        found = [r for r in (self.load_region(account, n) for n in names) if r is not None]
+        if not found:
+            return None
+        oldest = min((r.scanned_at for r in found if r.scanned_at), default=clock.now())
+        return Inventory(account=account, generated_at=oldest, regions=tuple(found))
+
+    def known_versions(self, account: str, regions: Iterable[str]) -> dict[str, LayerVersion]:
+        """Sized versions from earlier scans: a version's size and hash never change."""
+        known: dict[str, LayerVersion] = {}
+        for name in regions:
+            region = self.load_region(account, name)
+            if region is None:
+                continue
+            for layer in region.layers:
+                for version in layer.versions:
+                    if version.code_size is not None and version.code_sha256:
+                        known[version.arn] = version
+        return known

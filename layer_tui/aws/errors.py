@@ -1,0 +1,104 @@
+"""AWS failures turned into one clear line: what failed, why, what to do.
+
+Every caller (CLI, TUI worker handler, operations) goes through ``describe`` so a given AWS
+error reads the same everywhere.
+"""
+
+from __future__ import annotations
+
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    NoRegionError,
+    PartialCredentialsError,
+    ProfileNotFound,
+    ReadTimeoutError,
+)
+
+#: AWS error codes whose meaning we can say better than AWS's own message does.
+_HINTS: dict[str, str] = {
+    "UnrecognizedClientException": (
+        "region not enabled for this account (or the credentials are invalid there); "
+        "enable it in the account settings or leave it out with --region"
+    ),
+    "InvalidClientTokenId": "the credentials are not valid; check them or use --demo",
+    "ExpiredToken": "the session token has expired; refresh your credentials (aws sso login)",
+    "ExpiredTokenException": "the session token has expired; refresh your credentials",
+    "AccessDeniedException": "access denied; the caller's IAM policy does not allow it",
+    "AccessDenied": "access denied; the caller's IAM policy does not allow it",
+    "TooManyRequestsException": "throttled by AWS past every retry; try again in a minute",
+    "ThrottlingException": "throttled by AWS past every retry; try again in a minute",
+    "CodeStorageExceededException": (
+        "the region's code storage is full; delete unused layer versions first"
+    ),
+    "ResourceNotFoundException": "it does not exist (any more)",
+    "PreconditionFailedException": "it changed since it was read; reload and plan again",
+    "ResourceConflictException": "an update is already in progress; wait and retry",
+}
+
+
+class AwsError(Exception):
+    """A failure talking to AWS, already phrased for a person.
+
+    ``code`` is AWS's error code (or a short name of ours for non-AWS failures) so callers can
+    branch on it; ``str(error)`` is the single line shown to users.
+    """
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def error_code(exc: BaseException) -> str:
+    if isinstance(exc, AwsError):
+        return exc.code
+    if isinstance(exc, ClientError):
+        return str(exc.response.get("Error", {}).get("Code", "ClientError"))
+    return type(exc).__name__
+
+
+def describe(exc: BaseException, action: str = "") -> AwsError:
+    """Turn any boto/botocore failure into an ``AwsError`` with one readable line."""
+    if isinstance(exc, AwsError):
+        return exc
+    prefix = f"{action}: " if action else ""
+    if isinstance(exc, ClientError):
+        code = error_code(exc)
+        aws_message = str(exc.response.get("Error", {}).get("Message", "")).strip()
+        hint = _HINTS.get(code)
+        detail = f"{hint} ({code}: {aws_message})" if hint else f"{code}: {aws_message}"
+        return AwsError(code, prefix + detail.replace(" ()", "").replace(": )", ")"))
+    if isinstance(exc, ProfileNotFound):
+        return AwsError(
+            "ProfileNotFound",
+            f"{prefix}profile {exc.kwargs.get('profile')!r} is not configured; "
+            "list profiles with 'aws configure list-profiles' or use --demo",
+        )
+    if isinstance(exc, NoCredentialsError | PartialCredentialsError):
+        return AwsError(
+            "NoCredentials",
+            f"{prefix}no AWS credentials found; configure them with 'aws configure' "
+            "(or AWS_PROFILE / AWS_ACCESS_KEY_ID), or try the sandbox with --demo",
+        )
+    if isinstance(exc, NoRegionError):
+        return AwsError("NoRegion", f"{prefix}no region given; pass --region REGION")
+    if isinstance(exc, EndpointConnectionError | ConnectTimeoutError):
+        url = getattr(exc, "kwargs", {}).get("endpoint_url", "")
+        return AwsError(
+            "EndpointUnreachable",
+            f"{prefix}cannot reach the endpoint {url}; check --endpoint-url and the network",
+        )
+    if isinstance(exc, ReadTimeoutError):
+        return AwsError(
+            "EndpointTimeout", f"{prefix}the endpoint stopped answering; try again later"
+        )
+    if isinstance(exc, BotoCoreError):
+        return AwsError(type(exc).__name__, f"{prefix}{exc}")
+    return AwsError(type(exc).__name__, f"{prefix}{exc}")

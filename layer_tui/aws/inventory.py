@@ -1,0 +1,292 @@
+"""Regions → layers → versions → the consumer index AWS does not offer.
+
+Per region, two chains run side by side: the layer chain (ListLayers → ListLayerVersions →
+GetLayerVersion for sizes, the last ones concurrent) and the consumer chain (one paginated
+ListFunctions, strictly sequential because each page needs the previous page's marker). The
+consumer chain is the critical path, so it starts first. Regions scan in parallel and a region's
+failure becomes its ``error``; it never stops the others.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from layer_tui import clock
+from layer_tui.aws.errors import AwsError, describe, error_code
+from layer_tui.aws.models import (
+    LATEST,
+    ExternalLayer,
+    FunctionRef,
+    Inventory,
+    Layer,
+    LayerVersion,
+    RegionError,
+    RegionInventory,
+)
+from layer_tui.aws.session import AwsSession
+
+#: GetLayerVersion calls in flight per region; the rate limiter is what really bounds them.
+SIZE_WORKERS_PER_REGION = 6
+
+
+@dataclass(frozen=True)
+class ScanProgress:
+    """A step of one region's scan, reported from worker threads."""
+
+    region: str
+    stage: str  # "queued" | "layers" | "versions" | "functions" | "done" | "error"
+    done: int = 0
+    total: int | None = None
+    result: RegionInventory | None = None
+
+
+ProgressCallback = Callable[[ScanProgress], None]
+
+
+def _no_progress(_: ScanProgress) -> None:
+    pass
+
+
+@dataclass(frozen=True)
+class LayerArn:
+    """The parts of ``arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION``."""
+
+    partition: str
+    region: str
+    account: str
+    name: str
+    version: int | None
+
+    @classmethod
+    def parse(cls, arn: str) -> LayerArn | None:
+        parts = arn.split(":")
+        if len(parts) not in (7, 8) or parts[0] != "arn" or parts[5] != "layer":
+            return None
+        version = int(parts[7]) if len(parts) == 8 and parts[7].isdigit() else None
+        return cls(parts[1], parts[3], parts[4], parts[6], version)
+
+
+def _unqualified_function_arn(arn: str) -> str:
+    # ListFunctions(FunctionVersion=ALL) returns qualified ARNs (":7", ":$LATEST").
+    parts = arn.split(":")
+    return ":".join(parts[:7]) if len(parts) > 7 else arn
+
+
+def function_ref(config: Mapping[str, Any], region: str) -> FunctionRef:
+    layers = config.get("Layers") or []
+    return FunctionRef(
+        function=str(config["FunctionName"]),
+        arn=_unqualified_function_arn(str(config["FunctionArn"])),
+        version=str(config.get("Version") or LATEST),
+        runtime=config.get("Runtime"),
+        architectures=tuple(config.get("Architectures") or ("x86_64",)),
+        region=region,
+        last_modified=str(config.get("LastModified", "")),
+        code_size=int(config.get("CodeSize") or 0),
+        layers=tuple(str(layer["Arn"]) for layer in layers),
+        layer_sizes=tuple(int(layer.get("CodeSize") or 0) for layer in layers),
+    )
+
+
+def list_function_configs(
+    lambda_client: Any, *, all_versions: bool, on_page: Callable[[int], None] | None = None
+) -> list[FunctionRef]:
+    """Every function configuration in the client's region (the consumer chain)."""
+    kwargs: dict[str, Any] = {"FunctionVersion": "ALL"} if all_versions else {}
+    region = lambda_client.meta.region_name
+    configs: list[FunctionRef] = []
+    for page in lambda_client.get_paginator("list_functions").paginate(**kwargs):
+        configs.extend(function_ref(c, region) for c in page.get("Functions", []))
+        if on_page:
+            on_page(len(configs))
+    return configs
+
+
+def _version_from_api(item: Mapping[str, Any], layer_name: str, region: str) -> LayerVersion:
+    """A LayerVersion from a ListLayerVersions item or a GetLayerVersion response."""
+    content = item.get("Content") or {}
+    arn = str(item["LayerVersionArn"])
+    return LayerVersion(
+        layer_name=layer_name,
+        version=int(item["Version"]),
+        arn=arn,
+        layer_arn=arn.rsplit(":", 1)[0],
+        region=region,
+        created=str(item.get("CreatedDate", "")),
+        code_size=content.get("CodeSize"),
+        code_sha256=content.get("CodeSha256"),
+        description=str(item.get("Description") or ""),
+        license=item.get("LicenseInfo"),
+        compatible_runtimes=tuple(item.get("CompatibleRuntimes") or ()),
+        compatible_architectures=tuple(item.get("CompatibleArchitectures") or ()),
+    )
+
+
+def _list_layer_versions(lambda_client: Any, region: str) -> list[list[LayerVersion]]:
+    """Every layer of the region with its versions (without sizes: ListLayerVersions has none)."""
+    layers: list[list[LayerVersion]] = []
+    for page in lambda_client.get_paginator("list_layers").paginate():
+        for item in page.get("Layers", []):
+            name = str(item["LayerName"])
+            versions: list[LayerVersion] = []
+            for vpage in lambda_client.get_paginator("list_layer_versions").paginate(
+                LayerName=name
+            ):
+                versions.extend(
+                    _version_from_api(v, name, region) for v in vpage.get("LayerVersions", [])
+                )
+            layers.append(versions)
+    return layers
+
+
+def _with_size(lambda_client: Any, version: LayerVersion) -> LayerVersion:
+    try:
+        response = lambda_client.get_layer_version(
+            LayerName=version.layer_name, VersionNumber=version.version
+        )
+    except ClientError as exc:
+        if error_code(exc) == "ResourceNotFoundException":
+            return version  # deleted between the listing and now: keep what we know
+        raise
+    return _version_from_api(response, version.layer_name, version.region)
+
+
+def consumer_index(
+    functions: Iterable[FunctionRef],
+) -> dict[str, list[FunctionRef]]:
+    """Layer version ARN → the function configurations that list it."""
+    index: dict[str, list[FunctionRef]] = defaultdict(list)
+    for ref in functions:
+        for arn in ref.layers:
+            index[arn].append(ref)
+    return index
+
+
+def scan_region(
+    session: AwsSession,
+    region: str,
+    *,
+    all_versions: bool = False,
+    progress: ProgressCallback | None = None,
+    known_versions: Mapping[str, LayerVersion] | None = None,
+) -> RegionInventory:
+    """Scan one region; failures come back as ``RegionInventory.error``, never raised."""
+    report = progress or _no_progress
+    known = known_versions or {}
+    try:
+        account = session.account_id()
+        client = session.client("lambda", region)
+        with ThreadPoolExecutor(SIZE_WORKERS_PER_REGION + 1, f"scan-{region}") as pool:
+            functions_future: Future[list[FunctionRef]] = pool.submit(
+                list_function_configs,
+                client,
+                all_versions=all_versions,
+                on_page=lambda n: report(ScanProgress(region, "functions", n)),
+            )
+            report(ScanProgress(region, "layers"))
+            listed = _list_layer_versions(client, region)
+            flat = [v for versions in listed for v in versions]
+            report(ScanProgress(region, "versions", 0, len(flat)))
+            # Versions never change once published, so a cached size and hash stay true.
+            pending = {
+                v.arn: pool.submit(_with_size, client, v) for v in flat if v.arn not in known
+            }
+            sized: dict[str, LayerVersion] = {}
+            for done, (arn, future) in enumerate(pending.items(), start=1):
+                sized[arn] = future.result()
+                report(ScanProgress(region, "versions", done, len(pending)))
+            functions = functions_future.result()
+    except (AwsError, BotoCoreError, ClientError) as exc:
+        failure = describe(exc)
+        result = RegionInventory(
+            region=region,
+            error=RegionError(error_code(exc), failure.message),
+            scanned_at=clock.now(),
+            all_versions=all_versions,
+        )
+        report(ScanProgress(region, "error", result=result))
+        return result
+
+    result = assemble_region(region, account, listed, sized, known, functions, all_versions)
+    report(ScanProgress(region, "done", result=result))
+    return result
+
+
+def assemble_region(
+    region: str,
+    account: str,
+    listed: Sequence[Sequence[LayerVersion]],
+    sized: Mapping[str, LayerVersion],
+    known: Mapping[str, LayerVersion],
+    functions: Sequence[FunctionRef],
+    all_versions: bool,
+) -> RegionInventory:
+    """Join the layer chain and the consumer chain into one region's inventory."""
+    index = consumer_index(functions)
+    local_arns: set[str] = set()
+    layers: list[Layer] = []
+    for versions in listed:
+        if not versions:
+            continue
+        joined = []
+        for listed_version in versions:
+            base = sized.get(listed_version.arn) or known.get(listed_version.arn) or listed_version
+            local_arns.add(base.arn)
+            joined.append(replace(base, consumers=tuple(index.get(base.arn, ()))))
+        joined.sort(key=lambda v: v.version, reverse=True)
+        first = joined[0]
+        layers.append(Layer(first.layer_name, first.layer_arn, region, tuple(joined)))
+    layers.sort(key=lambda layer: layer.name.lower())
+    # Anything listed by functions that is not a version of ours here: another account's layer,
+    # or one of ours deleted while functions still point at it.
+    external = [
+        ExternalLayer(arn, tuple(refs))
+        for arn, refs in sorted(index.items())
+        if arn not in local_arns
+    ]
+    return RegionInventory(
+        region=region,
+        error=None,
+        functions_scanned=len(functions),
+        layers=tuple(layers),
+        external_layers=tuple(external),
+        functions=tuple(f for f in functions if f.layers),
+        scanned_at=clock.now(),
+        all_versions=all_versions,
+    )
+
+
+def scan_inventory(
+    session: AwsSession,
+    regions: Sequence[str] | None = None,
+    *,
+    all_versions: bool = False,
+    progress: ProgressCallback | None = None,
+    known_versions: Mapping[str, LayerVersion] | None = None,
+) -> Inventory:
+    """Scan every region in parallel; raises ``AwsError`` only if the account is unreachable."""
+    account = session.account_id()
+    names = list(regions) if regions else session.discover_regions()
+    report = progress or _no_progress
+    for name in names:
+        report(ScanProgress(name, "queued"))
+    with ThreadPoolExecutor(max(1, len(names)), "scan-region") as pool:
+        futures = [
+            pool.submit(
+                scan_region,
+                session,
+                name,
+                all_versions=all_versions,
+                progress=progress,
+                known_versions=known_versions,
+            )
+            for name in names
+        ]
+        results = tuple(f.result() for f in futures)
+    return Inventory(account=account, generated_at=clock.now(), regions=results)

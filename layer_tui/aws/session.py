@@ -1,0 +1,221 @@
+"""Clients for one account: profile, endpoint, retries, timeouts and a shared rate limiter."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from layer_tui.aws.errors import AwsError, describe, error_code
+
+#: Where account-wide calls (STS, account, ec2:DescribeRegions) go when no region is set.
+HOME_REGION = "us-east-1"
+
+#: AWS's control plane allows about 15 requests/s per account and region; we stay under it.
+DEFAULT_RATE_PER_SECOND = 10.0
+
+#: Statuses of account:ListRegions that mean "usable, or about to be". ENABLING regions are
+#: kept so the user sees why they fail instead of wondering where they went.
+_USABLE_REGION_STATUSES = ["ENABLED", "ENABLED_BY_DEFAULT", "ENABLING"]
+
+
+@dataclass(frozen=True)
+class SessionConfig:
+    """What the user asked for on the command line."""
+
+    profile: str | None = None
+    endpoint_url: str | None = None
+    regions: tuple[str, ...] = ()
+    read_only: bool = False
+    demo: bool = False
+    rate_per_second: float = DEFAULT_RATE_PER_SECOND
+    connect_timeout: float = 3.0
+    read_timeout: float = 20.0
+    max_attempts: int = 3
+
+
+class RateLimiter:
+    """A token bucket shared by every thread that talks to one (account, region).
+
+    Tokens refill at ``rate`` per second up to ``burst``; ``acquire`` sleeps outside the lock
+    so waiting threads do not serialise each other's bookkeeping.
+    """
+
+    def __init__(self, rate: float, burst: float | None = None) -> None:
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        self.rate = rate
+        self.burst = burst if burst is not None else max(1.0, rate)
+        self._tokens = self.burst
+        self._updated = time.monotonic()
+        self._lock = threading.Lock()
+
+    def acquire(self) -> None:
+        while True:
+            with self._lock:
+                moment = time.monotonic()
+                self._tokens = min(self.burst, self._tokens + (moment - self._updated) * self.rate)
+                self._updated = moment
+                if self._tokens >= 1.0:
+                    self._tokens -= 1.0
+                    return
+                wait = (1.0 - self._tokens) / self.rate
+            time.sleep(wait)
+
+
+_limiters: dict[tuple[str, str], RateLimiter] = {}
+_limiters_lock = threading.Lock()
+
+
+def limiter_for(account: str, region: str, rate: float) -> RateLimiter:
+    """The process-wide limiter of one (account, region): every session and thread shares it."""
+    with _limiters_lock:
+        key = (account, region)
+        if key not in _limiters or _limiters[key].rate != rate:
+            _limiters[key] = RateLimiter(rate)
+        return _limiters[key]
+
+
+def env_endpoint(service: str = "lambda") -> str | None:
+    """The endpoint boto3 itself would take from the environment, if any."""
+    return os.environ.get(f"AWS_ENDPOINT_URL_{service.upper()}") or os.environ.get(
+        "AWS_ENDPOINT_URL"
+    )
+
+
+class AwsSession:
+    """Clients for one account, cached per (service, region) and safe to share across threads."""
+
+    def __init__(self, config: SessionConfig) -> None:
+        self.config = config
+        try:
+            self._boto = boto3.Session(profile_name=config.profile)
+        except BotoCoreError as exc:
+            raise describe(exc) from exc
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._lock = threading.Lock()
+        self._account: str | None = None
+        self._botocore_config = Config(
+            retries={"mode": "standard", "max_attempts": config.max_attempts},
+            connect_timeout=config.connect_timeout,
+            read_timeout=config.read_timeout,
+            max_pool_connections=32,
+        )
+
+    @property
+    def profile_label(self) -> str:
+        if self.config.demo:
+            return "demo"
+        return self.config.profile or os.environ.get("AWS_PROFILE") or "default"
+
+    @property
+    def endpoint_label(self) -> str | None:
+        """The endpoint when it is not AWS's own, for the header."""
+        return self.config.endpoint_url or env_endpoint()
+
+    @property
+    def read_only(self) -> bool:
+        return self.config.read_only
+
+    def _raw_client(self, service: str, region: str) -> Any:
+        try:
+            return self._boto.client(
+                service,  # type: ignore[call-overload]
+                region_name=region,
+                endpoint_url=self.config.endpoint_url,
+                config=self._botocore_config,
+            )
+        except BotoCoreError as exc:
+            raise describe(exc) from exc
+
+    def account_id(self) -> str:
+        """The account behind the credentials (one STS call, then cached)."""
+        if self._account is None:
+            home = self.config.regions[0] if self.config.regions else HOME_REGION
+            # The first call decides whether the endpoint is there at all: keep it short so an
+            # unreachable or silent endpoint fails in about ten seconds, not a minute.
+            try:
+                sts = self._boto.client(
+                    "sts",
+                    region_name=home,
+                    endpoint_url=self.config.endpoint_url,
+                    config=self._botocore_config.merge(
+                        Config(read_timeout=4, retries={"mode": "standard", "max_attempts": 2})
+                    ),
+                )
+                self._account = str(sts.get_caller_identity()["Account"])
+            except (BotoCoreError, ClientError) as exc:
+                raise describe(exc, "reading the account identity") from exc
+        return self._account
+
+    def client(self, service: str, region: str) -> Any:
+        """A rate-limited client; every HTTP attempt (retries included) takes a token."""
+        key = (service, region)
+        with self._lock:
+            cached = self._clients.get(key)
+        if cached is not None:
+            return cached
+        client = self._raw_client(service, region)
+        limiter = limiter_for(self.account_id(), region, self.config.rate_per_second)
+
+        def take_token(**_: Any) -> None:
+            limiter.acquire()
+
+        client.meta.events.register("before-send", take_token)
+        with self._lock:
+            return self._clients.setdefault(key, client)
+
+    def discover_regions(self) -> list[str]:
+        """Regions to scan: ``--region`` if given, else the account's enabled regions."""
+        if self.config.regions:
+            return list(self.config.regions)
+        try:
+            account = self._raw_client("account", HOME_REGION)
+            names: list[str] = []
+            for page in account.get_paginator("list_regions").paginate(
+                RegionOptStatusContains=_USABLE_REGION_STATUSES
+            ):
+                names.extend(r["RegionName"] for r in page.get("Regions", []))
+            if names:
+                return sorted(names)
+        except (BotoCoreError, ClientError):
+            pass  # no account:ListRegions permission (common): ask EC2 instead
+        try:
+            ec2 = self._raw_client("ec2", HOME_REGION)
+            regions = ec2.describe_regions()["Regions"]
+            names = [r["RegionName"] for r in regions]
+            if names:
+                return sorted(names)
+        except (BotoCoreError, ClientError):
+            pass
+        return sorted(self._boto.get_available_regions("lambda"))
+
+
+@contextmanager
+def aws_call(action: str) -> Iterator[None]:
+    """Run AWS calls and re-raise any failure as an ``AwsError`` that names ``action``."""
+    try:
+        yield
+    except AwsError:
+        raise
+    except (BotoCoreError, ClientError) as exc:
+        raise describe(exc, action) from exc
+
+
+__all__ = [
+    "DEFAULT_RATE_PER_SECOND",
+    "AwsSession",
+    "RateLimiter",
+    "SessionConfig",
+    "aws_call",
+    "error_code",
+    "limiter_for",
+]

@@ -1,0 +1,91 @@
+"""Plain-text renderings of the headless commands' results (the human side of ``--json``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import humanize
+
+from layer_tui import clock
+from layer_tui.aws.models import Inventory
+
+
+def parse_aws_time(text: str) -> datetime | None:
+    """AWS's ``2026-11-22T19:00:00.000+0000`` (and ISO forms) as an aware datetime."""
+    if not text:
+        return None
+    try:
+        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f%z")
+    except ValueError:
+        try:
+            return datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+
+
+def age(text: str) -> str:
+    moment = parse_aws_time(text)
+    return humanize.naturaltime(clock.now() - moment) if moment else "?"
+
+
+def size(value: int | None) -> str:
+    return "?" if value is None else humanize.naturalsize(value, binary=True)
+
+
+def _table(rows: list[list[str]]) -> str:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        + "\n"
+        for row in rows
+    )
+
+
+def inventory_table(inventory: Inventory) -> str:
+    """One row per layer version, grouped by region; failed regions say why."""
+    rows = [["REGION", "LAYER", "VERSION", "SIZE", "CREATED", "RUNTIMES", "CONSUMERS"]]
+    notes: list[str] = []
+    for region in inventory.regions:
+        if region.error:
+            rows.append([region.region, "-", "-", "-", "-", "-", f"error: {region.error.code}"])
+            continue
+        for layer in region.layers:
+            for version in layer.versions:
+                rows.append([
+                    region.region,
+                    layer.name,
+                    str(version.version),
+                    size(version.code_size),
+                    age(version.created),
+                    ",".join(version.compatible_runtimes) or "-",
+                    str(len(version.consumers)),
+                ])
+        for external in region.external_layers:
+            rows.append([region.region, external.arn, "external", "-", "-", "-",
+                         str(len(external.consumers))])
+        notes.append(
+            f"{region.region}: {len(region.layers)} layers, {region.version_count} versions, "
+            f"{size(region.stored_bytes)} stored, {region.functions_scanned} functions scanned"
+        )
+    header = f"account {inventory.account}, scanned {age(inventory.generated_at.isoformat())}\n"
+    return header + _table(rows) + "".join(n + "\n" for n in notes)
+
+
+def inspect_text(report: Any) -> str:
+    """The inspect report for people: summary, findings, the 20 largest files."""
+    data = report.to_json()
+    lines = [
+        f"{data['arn']}",
+        f"{data['files']} files, {size(data['code_size'])} zipped, "
+        f"{size(data['uncompressed_size'])} unzipped; read {size(data['bytes_fetched'])} "
+        "to list it",
+    ]
+    for finding in data["findings"]:
+        lines.append(f"{finding['level'].upper():8} {finding['code']}: {finding['message']}")
+    largest = sorted((e for e in data["entries"] if not e["is_dir"]),
+                     key=lambda e: e["size"], reverse=True)[:20]
+    if largest:
+        lines.append("largest files:")
+        lines.extend(f"  {size(e['size']):>10}  {e['path']}" for e in largest)
+    return "\n".join(lines) + "\n"
