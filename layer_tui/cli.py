@@ -167,7 +167,7 @@ def _inventory(args: argparse.Namespace, config: Any) -> int:
 
 
 def _inspect(args: argparse.Namespace, config: Any) -> int:
-    from layer_tui.aws.inspect import inspect_layer_version
+    from layer_tui.aws.inspection import inspect_layer_version
     from layer_tui.aws.session import AwsSession
     from layer_tui.cli_output import inspect_text
 

@@ -26,6 +26,17 @@ DEFAULT_RATE_PER_SECOND = 10.0
 #: kept so the user sees why they fail instead of wondering where they went.
 _USABLE_REGION_STATUSES = ["ENABLED", "ENABLED_BY_DEFAULT", "ENABLING"]
 
+#: Operation-name prefixes that change something. In read-only mode a botocore hook refuses
+#: them before any byte leaves the process, whatever part of the code asked.
+MUTATING_PREFIXES = (
+    "Publish", "Delete", "Update", "Add", "Remove", "Create", "Put", "Tag", "Untag",
+    "Upload", "Complete", "Abort", "Copy",
+)
+
+
+class ReadOnlyError(AwsError):
+    """A mutating call was attempted in read-only mode; nothing was sent."""
+
 
 @dataclass(frozen=True)
 class SessionConfig:
@@ -97,7 +108,14 @@ class AwsSession:
     def __init__(self, config: SessionConfig) -> None:
         self.config = config
         try:
-            self._boto = boto3.Session(profile_name=config.profile)
+            if config.demo:
+                # The sandbox checks no signature; fixed keys keep --demo free of any real
+                # credentials (and of the user's own profile).
+                self._boto = boto3.Session(
+                    aws_access_key_id="demo", aws_secret_access_key="demo"
+                )
+            else:
+                self._boto = boto3.Session(profile_name=config.profile)
         except BotoCoreError as exc:
             raise describe(exc) from exc
         self._clients: dict[tuple[str, str], Any] = {}
@@ -170,6 +188,8 @@ class AwsSession:
             limiter.acquire()
 
         client.meta.events.register("before-send", take_token)
+        if self.config.read_only:
+            client.meta.events.register("before-call", _refuse_mutation)
         with self._lock:
             return self._clients.setdefault(key, client)
 
@@ -199,6 +219,13 @@ class AwsSession:
         return sorted(self._boto.get_available_regions("lambda"))
 
 
+def _refuse_mutation(model: Any, **_: Any) -> None:
+    if str(model.name).startswith(MUTATING_PREFIXES):
+        raise ReadOnlyError(
+            "ReadOnly", f"{model.name} refused: layer-tui runs read-only (--read-only)"
+        )
+
+
 @contextmanager
 def aws_call(action: str) -> Iterator[None]:
     """Run AWS calls and re-raise any failure as an ``AwsError`` that names ``action``."""
@@ -214,6 +241,7 @@ __all__ = [
     "DEFAULT_RATE_PER_SECOND",
     "AwsSession",
     "RateLimiter",
+    "ReadOnlyError",
     "SessionConfig",
     "aws_call",
     "error_code",

@@ -1,0 +1,133 @@
+"""Every mutating call goes through here: read-only refusal, the journal, clear errors.
+
+``LayerOperations.mutate`` is the one gate; publish, delete, restore and repin are built on it.
+Read-only is enforced here (and again by a botocore hook in ``session``), not just by hiding
+keys in the UI.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from layer_tui.aws.backups import BackupRecord, backup_layer_version, backups_root
+from layer_tui.aws.errors import AwsError, describe, error_code
+from layer_tui.aws.journal import Journal
+from layer_tui.aws.models import LayerVersion
+from layer_tui.aws.session import AwsSession, ReadOnlyError
+
+T = TypeVar("T")
+
+
+class Cancelled(Exception):
+    """The user cancelled long work; nothing was left half done."""
+
+
+@dataclass(frozen=True)
+class DeleteResult:
+    arn: str
+    backup: BackupRecord
+
+
+def summarize(response: Any) -> dict[str, Any]:
+    """What of an AWS response goes into the journal: no content bytes, no presigned URLs."""
+    if not isinstance(response, dict):
+        return {}
+    kept = {k: v for k, v in response.items() if k != "ResponseMetadata"}
+    content = kept.get("Content")
+    if isinstance(content, dict):
+        kept["Content"] = {k: v for k, v in content.items() if k != "Location"}
+    return kept
+
+
+class LayerOperations:
+    """Mutations of one account, each journaled before and after."""
+
+    def __init__(
+        self,
+        session: AwsSession,
+        journal: Journal | None = None,
+        backups: Path | None = None,
+    ) -> None:
+        self.session = session
+        self.journal = journal or Journal()
+        self.backups = backups or backups_root()
+        self._lock = threading.Lock()
+
+    def check_writable(self) -> None:
+        if self.session.read_only:
+            raise ReadOnlyError(
+                "ReadOnly", "layer-tui runs read-only (--read-only): nothing was changed"
+            )
+
+    def mutate(
+        self,
+        region: str,
+        action: str,
+        args: dict[str, Any],
+        call: Callable[[], T],
+        *,
+        batch: str | None = None,
+        extra: dict[str, Any] | None = None,
+        describe_as: str = "",
+    ) -> T:
+        """Run one mutating AWS call with the journal around it; errors come out as AwsError."""
+        self.check_writable()
+        entry = self.journal.before(
+            action,
+            account=self.session.account_id(),
+            profile=self.session.profile_label,
+            region=region,
+            args=args,
+            batch=batch,
+            extra=extra,
+        )
+        try:
+            response = call()
+        except (ClientError, BotoCoreError, AwsError) as exc:
+            failure = describe(exc, describe_as or action)
+            self.journal.after(entry, error={"code": error_code(exc), "message": failure.message})
+            raise failure from exc
+        self.journal.after(entry, result=summarize(response))
+        return response
+
+    # -- delete ------------------------------------------------------------------------------
+
+    def delete_layer_version(
+        self, version: LayerVersion, *, batch: str | None = None
+    ) -> DeleteResult:
+        """Back the version up (zip, metadata, policy — verified), then delete it.
+
+        If the backup cannot be made or does not verify, nothing is deleted.
+        """
+        self.check_writable()
+        client = self.session.client("lambda", version.region)
+        record = backup_layer_version(
+            client, self.session.account_id(), version.arn, root=self.backups
+        )
+        self.mutate(
+            version.region,
+            "DeleteLayerVersion",
+            {"LayerName": version.layer_name, "VersionNumber": version.version},
+            lambda: client.delete_layer_version(
+                LayerName=version.layer_name, VersionNumber=version.version
+            ),
+            batch=batch,
+            extra={"arn": version.arn, "backup": str(record.folder),
+                   "consumers": [c.qualified_arn for c in version.consumers]},
+            describe_as=f"deleting {version.layer_name}:{version.version}",
+        )
+        return DeleteResult(version.arn, record)
+
+
+def plan_keep_newest(versions: list[LayerVersion], keep: int) -> list[LayerVersion]:
+    """Versions to delete when keeping the newest ``keep``: only old ones nobody uses."""
+    if keep < 1:
+        raise ValueError("keep at least the newest version")
+    newest_first = sorted(versions, key=lambda v: v.version, reverse=True)
+    return [v for v in newest_first[keep:] if not v.consumers]

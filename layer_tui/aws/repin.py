@@ -1,0 +1,340 @@
+"""Repin: move functions from one version of a layer to another — planned, applied, undone.
+
+``UpdateFunctionConfiguration(Layers=…)`` replaces the whole list and order matters, so a
+repin swaps one ARN in place and keeps everything else. Each update carries the RevisionId the
+plan was made from: if the function changed since (412) it is left alone and reported, never
+retried blindly. Every update is journaled with the lists before and after; undo reads them back.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from layer_tui.aws.errors import AwsError, describe, error_code
+from layer_tui.aws.operations import LayerOperations
+from layer_tui.aws.publishing import UNZIPPED_BUDGET
+
+STACK_TAG = "aws:cloudformation:stack-name"
+CONFLICT_RETRIES = 6
+
+
+@dataclass(frozen=True)
+class RepinItem:
+    """One function's part of a plan: its list now, its list after, and what to watch for."""
+
+    function: str
+    region: str
+    revision_id: str
+    current_layers: tuple[str, ...]
+    new_layers: tuple[str, ...]
+    runtime: str | None = None
+    flags: tuple[str, ...] = ()
+    blocked: str | None = None  # why it will not be touched at all
+
+    @property
+    def changes(self) -> bool:
+        return self.current_layers != self.new_layers
+
+
+@dataclass(frozen=True)
+class RepinPlan:
+    region: str
+    layer_arn: str  # unversioned
+    target_arn: str
+    items: tuple[RepinItem, ...]
+    problem: str | None = None  # the whole plan cannot run (e.g. the target is gone)
+
+    @property
+    def runnable(self) -> list[RepinItem]:
+        if self.problem:
+            return []
+        return [i for i in self.items if i.changes and not i.blocked]
+
+
+@dataclass(frozen=True)
+class RepinOutcome:
+    function: str
+    status: str  # "moved" | "skipped" | "failed" | "changed"
+    detail: str = ""
+    final_status: str = ""
+
+
+@dataclass
+class RepinReport:
+    batch: str
+    outcomes: list[RepinOutcome] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    def summary(self) -> str:
+        parts = [f"{self.count('moved')} moved"]
+        for status in ("skipped", "changed", "failed"):
+            if n := self.count(status):
+                parts.append(f"{n} {status}")
+        return ", ".join(parts)
+
+
+def swap_layer(layers: Sequence[str], layer_arn: str, target_arn: str) -> tuple[str, ...]:
+    """The same list with every version of ``layer_arn`` replaced by ``target_arn``, in place."""
+    return tuple(target_arn if arn.rsplit(":", 1)[0] == layer_arn else arn for arn in layers)
+
+
+def _read_function(client: Any, name: str) -> dict[str, Any]:
+    response: dict[str, Any] = client.get_function(FunctionName=name)
+    return response
+
+
+def plan_repin(
+    ops: LayerOperations,
+    region: str,
+    target_arn: str,
+    functions: Sequence[str],
+    *,
+    unzipped_size: Callable[[str], int | None] = lambda arn: None,
+) -> RepinPlan:
+    """Read each function now and plan its new list; nothing is changed."""
+    client = ops.session.client("lambda", region)
+    layer_arn = target_arn.rsplit(":", 1)[0]
+    try:
+        target = client.get_layer_version_by_arn(Arn=target_arn)
+    except ClientError as exc:
+        if error_code(exc) == "ResourceNotFoundException":
+            return RepinPlan(region, layer_arn, target_arn, (),
+                             problem=f"{target_arn} does not exist (deleted?); pick another")
+        raise describe(exc, f"reading {target_arn}") from exc
+    runtimes = set(target.get("CompatibleRuntimes") or ())
+    arches = set(target.get("CompatibleArchitectures") or ())
+    items: list[RepinItem] = []
+    for name in functions:
+        try:
+            found = _read_function(client, name)
+        except ClientError as exc:
+            items.append(RepinItem(name, region, "", (), (),
+                                   blocked=describe(exc).message))
+            continue
+        config = found["Configuration"]
+        current = tuple(layer["Arn"] for layer in config.get("Layers") or ())
+        new = swap_layer(current, layer_arn, target_arn)
+        flags: list[str] = []
+        runtime = config.get("Runtime")
+        if runtimes and runtime and runtime not in runtimes:
+            flags.append(f"runtime {runtime} not in the target's {sorted(runtimes)}")
+        fn_arches = set(config.get("Architectures") or ["x86_64"])
+        if arches and not fn_arches & arches:
+            flags.append(f"architecture {sorted(fn_arches)[0]} not in the target's "
+                         f"{sorted(arches)}")
+        if stack := (found.get("Tags") or {}).get(STACK_TAG):
+            flags.append(f"managed by stack {stack}: the next stack deploy will revert this")
+        blocked = None
+        if config.get("LastUpdateStatus") == "InProgress":
+            flags.append("an update is in progress: it will wait for it")
+        sizes = [unzipped_size(arn) for arn in new]
+        if all(s is not None for s in sizes):
+            total = int(config.get("CodeSize") or 0) + sum(s or 0 for s in sizes)
+            if total > UNZIPPED_BUDGET:
+                flags.append(f"function + layers would be {total:,} bytes unzipped, over "
+                             f"the {UNZIPPED_BUDGET:,}-byte limit")
+                blocked = "over the unzipped size limit"
+        items.append(RepinItem(name, region, str(config.get("RevisionId", "")), current, new,
+                               runtime, tuple(flags), blocked))
+    return RepinPlan(region, layer_arn, target_arn, tuple(items))
+
+
+def wait_until_idle(client: Any, name: str, timeout: float = 60.0) -> dict[str, Any]:
+    """Poll until LastUpdateStatus is not InProgress; returns the configuration then."""
+    deadline = time.monotonic() + timeout
+    delay = 0.1
+    while True:
+        config: dict[str, Any] = client.get_function_configuration(FunctionName=name)
+        if config.get("LastUpdateStatus") != "InProgress" or time.monotonic() > deadline:
+            return config
+        time.sleep(delay)
+        delay = min(delay * 2, 2.0)
+
+
+def _update(
+    ops: LayerOperations,
+    item: RepinItem,
+    layers: Sequence[str],
+    revision_id: str,
+    *,
+    batch: str,
+    kind: str,
+    sleep: Callable[[float], None] = time.sleep,
+) -> dict[str, Any]:
+    """One UpdateFunctionConfiguration, journaled; 409 is waited out within a bound."""
+    client = ops.session.client("lambda", item.region)
+    args = {"FunctionName": item.function, "Layers": list(layers), "RevisionId": revision_id}
+    extra = {"kind": kind, "before": list(item.current_layers), "after": list(layers)}
+    for attempt in range(CONFLICT_RETRIES):
+        try:
+            response: dict[str, Any] = ops.mutate(
+                item.region, "UpdateFunctionConfiguration", args,
+                lambda: client.update_function_configuration(**args),
+                batch=batch, extra=extra, describe_as=f"updating {item.function}",
+            )
+            return response
+        except AwsError as exc:
+            if exc.code != "ResourceConflictException" or attempt == CONFLICT_RETRIES - 1:
+                raise
+            sleep(min(0.25 * 2**attempt, 4.0))
+            wait_until_idle(client, item.function)
+    raise AssertionError("unreachable")
+
+
+def apply_repin(
+    ops: LayerOperations,
+    plan: RepinPlan,
+    *,
+    progress: Callable[[RepinOutcome], None] | None = None,
+    cancelled: Callable[[], bool] = lambda: False,
+    kind: str = "repin",
+    batch: str | None = None,
+) -> RepinReport:
+    """Apply the plan one function at a time; cancel stops after the function in flight."""
+    ops.check_writable()
+    report = RepinReport(batch or f"{kind}-{uuid.uuid4().hex[:12]}")
+    for item in plan.items:
+        if cancelled():
+            outcome = RepinOutcome(item.function, "skipped", "cancelled before its turn")
+        elif plan.problem:
+            outcome = RepinOutcome(item.function, "skipped", plan.problem)
+        elif item.blocked:
+            outcome = RepinOutcome(item.function, "skipped", item.blocked)
+        elif not item.changes:
+            outcome = RepinOutcome(item.function, "skipped", "already on the target")
+        else:
+            outcome = _apply_one(ops, item, report.batch, kind)
+        report.outcomes.append(outcome)
+        if progress:
+            progress(outcome)
+    return report
+
+
+def _apply_one(ops: LayerOperations, item: RepinItem, batch: str, kind: str) -> RepinOutcome:
+    client = ops.session.client("lambda", item.region)
+    try:
+        wait_until_idle(client, item.function)
+        _update(ops, item, item.new_layers, item.revision_id, batch=batch, kind=kind)
+        final = wait_until_idle(client, item.function)
+    except AwsError as exc:
+        if exc.code == "PreconditionFailedException":
+            return RepinOutcome(item.function, "changed",
+                                "changed since the plan: left alone, plan it again")
+        return RepinOutcome(item.function, "failed", exc.message)
+    except (ClientError, BotoCoreError) as exc:
+        return RepinOutcome(item.function, "failed", describe(exc).message)
+    status = str(final.get("LastUpdateStatus", "Successful"))
+    if status == "Failed":
+        return RepinOutcome(item.function, "failed",
+                            str(final.get("LastUpdateStatusReason", "update failed")), status)
+    return RepinOutcome(item.function, "moved", final_status=status)
+
+
+def last_repin_batch(ops: LayerOperations) -> tuple[str, list[dict[str, Any]]] | None:
+    """The newest repin batch not yet undone: (batch, its successful updates' details)."""
+    updates: dict[str, list[dict[str, Any]]] = {}
+    undone: set[str] = set()
+    order: list[str] = []
+    for entry in ops.journal.entries():
+        if entry.action != "UpdateFunctionConfiguration" or entry.phase != "after":
+            continue
+        if entry.extra.get("kind") == "undo":
+            if entry.ok:
+                undone.add(str(entry.extra.get("undoes")))
+            continue
+        if entry.extra.get("kind") != "repin" or not entry.ok or not entry.batch:
+            continue
+        if entry.batch not in updates:
+            order.append(entry.batch)
+        updates.setdefault(entry.batch, []).append({
+            "function": entry.args["FunctionName"],
+            "region": entry.region,
+            "before": entry.extra.get("before", []),
+            "after": entry.extra.get("after", []),
+            "revision_id": (entry.result or {}).get("RevisionId", ""),
+        })
+    for batch in reversed(order):
+        if batch not in undone:
+            return batch, updates[batch]
+    return None
+
+
+def plan_undo(ops: LayerOperations) -> tuple[str, RepinPlan] | None:
+    """A plan that puts back each function's list from before the last repin batch.
+
+    A function whose configuration changed since our update (its RevisionId or its list is no
+    longer what we left) is blocked and reported, never overwritten.
+    """
+    found = last_repin_batch(ops)
+    if found is None:
+        return None
+    batch, updates = found
+    items: list[RepinItem] = []
+    for update in updates:
+        client = ops.session.client("lambda", update["region"])
+        try:
+            config = client.get_function_configuration(FunctionName=update["function"])
+        except ClientError as exc:
+            items.append(RepinItem(update["function"], update["region"], "",
+                                   tuple(update["after"]), tuple(update["before"]),
+                                   blocked=describe(exc).message))
+            continue
+        now = tuple(layer["Arn"] for layer in config.get("Layers") or ())
+        revision = str(config.get("RevisionId", ""))
+        changed = now != tuple(update["after"]) or (
+            update["revision_id"] and revision != update["revision_id"]
+        )
+        items.append(RepinItem(
+            update["function"], update["region"], revision, now, tuple(update["before"]),
+            config.get("Runtime"),
+            blocked="changed since the repin: left alone" if changed else None,
+        ))
+    region = updates[0]["region"] if updates else ""
+    return batch, RepinPlan(region, "", "", tuple(items))
+
+
+def apply_undo(
+    ops: LayerOperations, batch: str, plan: RepinPlan,
+    progress: Callable[[RepinOutcome], None] | None = None,
+) -> RepinReport:
+    report = RepinReport(f"undo-{batch}")
+    for item in plan.items:
+        if item.blocked:
+            outcome = RepinOutcome(item.function, "skipped", item.blocked)
+        else:
+            outcome = _apply_undo_one(ops, item, report.batch, batch)
+        report.outcomes.append(outcome)
+        if progress:
+            progress(outcome)
+    return report
+
+
+def _apply_undo_one(
+    ops: LayerOperations, item: RepinItem, batch: str, undoes: str
+) -> RepinOutcome:
+    client = ops.session.client("lambda", item.region)
+    args = {"FunctionName": item.function, "Layers": list(item.new_layers),
+            "RevisionId": item.revision_id}
+    try:
+        wait_until_idle(client, item.function)
+        ops.mutate(item.region, "UpdateFunctionConfiguration", args,
+                   lambda: client.update_function_configuration(**args), batch=batch,
+                   extra={"kind": "undo", "undoes": undoes, "before": list(item.current_layers),
+                          "after": list(item.new_layers)},
+                   describe_as=f"restoring {item.function}")
+        wait_until_idle(client, item.function)
+    except AwsError as exc:
+        if exc.code == "PreconditionFailedException":
+            return RepinOutcome(item.function, "changed", "changed meanwhile: left alone")
+        return RepinOutcome(item.function, "failed", exc.message)
+    return RepinOutcome(item.function, "moved", "restored")
+
+

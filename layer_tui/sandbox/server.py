@@ -1,0 +1,267 @@
+"""The embedded AWS: moto's server app on a free loopback port, behind the sandbox gateway.
+
+Each ``Sandbox`` owns one account id. moto's state is process-global and keyed by account, so
+sandboxes with different accounts in one process (the tests) never see each other's resources,
+and stopping a sandbox frees its account's state.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+import threading
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Any
+
+import boto3
+from moto.awslambda.models import LambdaBackend, LayerVersion, lambda_backends
+from moto.core.base_backend import AccountSpecificBackend, BackendDict, backend_lock
+from moto.iam.models import iam_backends
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from werkzeug.serving import ThreadedWSGIServer
+
+from layer_tui.sandbox.calls import Interceptor, profile_free_session
+from layer_tui.sandbox.content import ContentServer, ContentSigner
+from layer_tui.sandbox.faults import Faults
+from layer_tui.sandbox.gateway import Gateway
+from layer_tui.sandbox.layers import LayerVersionReads, install_cross_account_layers
+from layer_tui.sandbox.paging import LambdaListings
+from layer_tui.sandbox.regions import AccountRegions, RegionDirectory, RegionGate
+from layer_tui.sandbox.revisions import FunctionRevisions
+from layer_tui.sandbox.stats import SandboxStats
+
+DEMO_ACCOUNT_ID = "123456789012"
+DEFAULT_REGIONS = ("eu-north-1", "eu-west-1", "us-east-1")
+#: How long GetLayerVersion's Content.Location stays valid on AWS.
+CONTENT_URL_TTL = 600.0
+EXECUTION_ROLE_NAME = "layer-tui-sandbox-execution"
+_TRUST_POLICY = (
+    '{"Version":"2012-10-17","Statement":[{"Effect":"Allow",'
+    '"Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
+)
+
+_accounts_lock = threading.Lock()
+_accounts_in_use: set[str] = set()
+_shared_moto_app: DomainDispatcherApplication | None = None
+_client_session_lock = threading.Lock()
+_client_session: Any = None
+
+
+def _moto_app() -> DomainDispatcherApplication:
+    """One moto dispatcher for the process: it holds no state of its own, only Flask apps."""
+    global _shared_moto_app
+    with _accounts_lock:
+        if _shared_moto_app is None:
+            _shared_moto_app = DomainDispatcherApplication(create_backend_app)
+        return _shared_moto_app
+
+
+def _make_moto_ignore_aws_profile() -> None:
+    """moto lists regions through a boto3 Session, which dies on an AWS_PROFILE that names no
+    profile; the sandbox needs no profile, so give moto one that never reads it (idempotent)."""
+    with _accounts_lock:
+        if getattr(AccountSpecificBackend, "_layer_tui_profile_free", False):
+            return
+        session = boto3.session.Session(botocore_session=profile_free_session())
+        AccountSpecificBackend.get_session = classmethod(  # type: ignore[method-assign,assignment]
+            lambda cls: session
+        )
+        AccountSpecificBackend._layer_tui_profile_free = True  # type: ignore[attr-defined]
+
+
+def random_account_id() -> str:
+    """A 12-digit account id that is not the demo's."""
+    while True:
+        candidate = str(random.SystemRandom().randrange(10**11, 10**12))
+        if candidate != DEMO_ACCOUNT_ID:
+            return candidate
+
+
+class _QuietRequestHandler(MotoRequestHandler):
+    """No access log: the TUI owns the terminal the sandbox runs in."""
+
+    def log(self, type: str, message: str, *args: Any) -> None:
+        return None
+
+
+class _QuietServer(ThreadedWSGIServer):
+    def log(self, type: str, message: str, *args: Any) -> None:
+        return None
+
+
+class Sandbox:
+    """A started-on-demand AWS endpoint for one account, with AWS's manners.
+
+    ``regions`` answer; ``disabled_regions`` are listed by ListRegions as still enabling and
+    refuse every call the way AWS does. ``faults`` and ``content_url_ttl`` can change at any
+    time; ``stats`` counts what happened.
+    """
+
+    def __init__(
+        self,
+        account_id: str | None = None,
+        regions: Sequence[str] = DEFAULT_REGIONS,
+        disabled_regions: Sequence[str] = (),
+        *,
+        content_url_ttl: float = CONTENT_URL_TTL,
+        host: str = "127.0.0.1",
+    ) -> None:
+        self.account_id = account_id or random_account_id()
+        self.regions = RegionDirectory(
+            enabled=tuple(dict.fromkeys(regions)),
+            disabled=tuple(dict.fromkeys(disabled_regions)),
+        )
+        self.content_url_ttl = content_url_ttl
+        self.faults = Faults()
+        self.stats = SandboxStats()
+        self.execution_role_arn = f"arn:aws:iam::{self.account_id}:role/{EXECUTION_ROLE_NAME}"
+        self._host = host
+        self._server: ThreadedWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+        self._signer = ContentSigner(secrets.token_bytes(32), lambda: self.content_url_ttl)
+        self._gateway: Gateway | None = None
+        #: RevisionId, 409 while an update runs, 412 on a stale RevisionId (as AWS does).
+        self.revisions = FunctionRevisions()
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._server is not None:
+            return
+        with _accounts_lock:
+            if self.account_id in _accounts_in_use:
+                raise RuntimeError(
+                    f"account {self.account_id} is already served by a running sandbox"
+                )
+            _accounts_in_use.add(self.account_id)
+        try:
+            install_cross_account_layers()
+            _make_moto_ignore_aws_profile()
+            self._ensure_execution_role()
+            self._gateway = Gateway(
+                moto_app=_moto_app(),
+                account_id=self.account_id,
+                content=ContentServer(self._signer, self.stats, lambda: self.faults),
+                faults=lambda: self.faults,
+                stats=self.stats,
+                gate=RegionGate(self.regions, lambda: self.faults),
+                interceptors=[
+                    self.revisions,
+                    AccountRegions(self.regions),
+                    LambdaListings(),
+                    LayerVersionReads(self.content_url),
+                ],
+            )
+            self._server = _QuietServer(self._host, 0, self._gateway, handler=_QuietRequestHandler)
+        except BaseException:
+            with _accounts_lock:
+                _accounts_in_use.discard(self.account_id)
+            raise
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"sandbox-{self.account_id}",
+            daemon=True,
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stops serving and forgets everything this account held."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.shutdown()
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        with backend_lock:
+            for backends in list(BackendDict._instances):  # type: ignore[misc]
+                backends.pop(self.account_id, None)
+        with _accounts_lock:
+            _accounts_in_use.discard(self.account_id)
+
+    def __enter__(self) -> Sandbox:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # -- where and how to reach it -----------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("the sandbox is not started")
+        return int(self._server.server_address[1])
+
+    @property
+    def endpoint_url(self) -> str:
+        return f"http://{self._host}:{self.port}"
+
+    def client(self, service: str, region: str | None = None, **config: Any) -> Any:
+        """A boto3 client for this sandbox (fake credentials; ``config`` goes to boto3)."""
+        global _client_session
+        # One session for the process: it caches the service models, which makes every client
+        # after the first about ten times cheaper. Sessions are not thread-safe: hence the lock.
+        with _client_session_lock:
+            if _client_session is None:
+                _client_session = boto3.session.Session(botocore_session=profile_free_session())
+            return _client_session.client(
+                service,
+                region_name=region or self.regions.enabled[0],
+                endpoint_url=self.endpoint_url,
+                aws_access_key_id="testing",
+                aws_secret_access_key="testing",
+                **config,
+            )
+
+    # -- for seeding and for tests -----------------------------------------------------------
+
+    def lambda_backend(self, region: str) -> LambdaBackend:
+        """moto's in-process Lambda state of this account in ``region`` (seed through it)."""
+        return lambda_backends[self.account_id][region]
+
+    def content_url(self, layer_version: LayerVersion) -> str:
+        """A presigned content URL for ``layer_version``, valid for ``content_url_ttl``."""
+        return self._signer.url(self.endpoint_url, layer_version)
+
+    def add_interceptor(self, interceptor: Interceptor) -> None:
+        """Adds a hook around moto (see ``calls.Interceptor``); runs after the built-in ones."""
+        if self._gateway is None:
+            raise RuntimeError("start the sandbox before adding interceptors")
+        self._gateway.interceptors.append(interceptor)
+
+    def reset_throttle(self) -> None:
+        """Refills every token bucket (after changing ``faults.rate_limit`` mid-test)."""
+        if self._gateway is not None:
+            self._gateway.reset_throttle()
+
+    def _ensure_execution_role(self) -> None:
+        # moto, like AWS, refuses CreateFunction unless the role exists in the account.
+        iam = iam_backends[self.account_id]["aws"]
+        if any(role.name == EXECUTION_ROLE_NAME for role in iam.get_roles()):
+            return
+        iam.create_role(
+            role_name=EXECUTION_ROLE_NAME,
+            assume_role_policy_document=_TRUST_POLICY,
+            path="/",
+            permissions_boundary=None,
+            description="Execution role for the sandbox's functions",
+            tags=[],
+            max_session_duration=None,
+        )

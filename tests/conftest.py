@@ -1,0 +1,58 @@
+"""Fixtures shared by every test tier.
+
+- ``aws_env`` (autouse): fake credentials, no profile, no endpoint override, XDG dirs in tmp,
+  so no test can reach a real account or write into the developer's home.
+- ``sandbox``: a fresh, empty, started Sandbox per test (its own random account).
+- ``demo_sandbox``: the seeded demo estate, started once per session. Read it; never change it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from layer_tui.sandbox import Sandbox
+from layer_tui.sandbox.seed import start_demo
+
+
+@pytest.fixture(autouse=True)
+def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in list(os.environ):
+        if name.startswith("AWS_ENDPOINT_URL") or name in (
+            "AWS_PROFILE",
+            "AWS_DEFAULT_PROFILE",
+            "AWS_SESSION_TOKEN",
+            "AWS_SECURITY_TOKEN",
+            "AWS_ROLE_ARN",
+            "AWS_WEB_IDENTITY_TOKEN_FILE",
+        ):
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    # Never read the developer's ~/.aws: those files may name real profiles and SSO sessions.
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "aws" / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "aws" / "credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    for kind in ("CACHE", "STATE", "DATA", "CONFIG"):
+        directory = tmp_path / "xdg" / kind.lower()
+        directory.mkdir(parents=True)
+        monkeypatch.setenv(f"XDG_{kind}_HOME", str(directory))
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox() as started:
+        yield started
+
+
+@pytest.fixture(scope="session")
+def demo_sandbox() -> Iterator[Sandbox]:
+    demo = start_demo()
+    try:
+        yield demo
+    finally:
+        demo.stop()
