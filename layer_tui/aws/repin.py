@@ -106,8 +106,9 @@ def plan_repin(
         target = client.get_layer_version_by_arn(Arn=target_arn)
     except ClientError as exc:
         if error_code(exc) == "ResourceNotFoundException":
-            return RepinPlan(region, layer_arn, target_arn, (),
-                             problem=f"{target_arn} does not exist (deleted?); pick another")
+            problem = f"{target_arn} does not exist (deleted?); pick another version"
+            untouched = tuple(RepinItem(n, region, "", (), (), blocked=problem) for n in functions)
+            return RepinPlan(region, layer_arn, target_arn, untouched, problem=problem)
         raise describe(exc, f"reading {target_arn}") from exc
     runtimes = set(target.get("CompatibleRuntimes") or ())
     arches = set(target.get("CompatibleArchitectures") or ())
