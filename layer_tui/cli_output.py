@@ -62,7 +62,9 @@ def inventory_table(inventory: Inventory) -> str:
                     str(len(version.consumers)),
                 ])
         for external in region.external_layers:
-            rows.append([region.region, external.arn, "external", "-", "-", "-",
+            parts = external.arn.split(":")
+            owner = "deleted" if parts[4] == inventory.account else f"account {parts[4]}"
+            rows.append([region.region, parts[6], parts[7], "-", "-", f"({owner})",
                          str(len(external.consumers))])
         notes.append(
             f"{region.region}: {len(region.layers)} layers, {region.version_count} versions, "
