@@ -162,7 +162,14 @@ def backup_layer_version(client: Any, account: str, arn: str, *, root: Path) -> 
 def list_backups(root: Path, account: str) -> list[BackupRecord]:
     """Every complete backup of ``account``, newest layer versions first."""
     records: list[BackupRecord] = []
-    for meta in sorted((root / account).glob("*/*/*/metadata.json")):
+    found = list((root / account).glob("*/*/*/metadata.json"))
+
+    def newest_first(meta: Path) -> tuple[str, str, int]:
+        version = meta.parent.name
+        return (meta.parent.parent.parent.name, meta.parent.parent.name,
+                -int(version) if version.isdigit() else 0)
+
+    for meta in sorted(found, key=newest_first):
         try:
             data = json.loads(meta.read_text("utf-8"))
             zip_path = meta.parent / "layer.zip"

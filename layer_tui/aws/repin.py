@@ -306,6 +306,7 @@ def apply_undo(
     ops: LayerOperations, batch: str, plan: RepinPlan,
     progress: Callable[[RepinOutcome], None] | None = None,
 ) -> RepinReport:
+    ops.check_writable()
     report = RepinReport(f"undo-{batch}")
     for item in plan.items:
         if item.blocked:

@@ -1,0 +1,5 @@
+"""The Textual UI; ``run_tui`` is what the CLI calls."""
+
+from layer_tui.ui.app import LayerTuiApp, run_tui
+
+__all__ = ["LayerTuiApp", "run_tui"]

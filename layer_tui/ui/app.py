@@ -1,0 +1,410 @@
+"""The App: screen stack, global bindings, palette, and the one place AWS is scanned from.
+
+Scanning runs in a thread worker; the scan's progress callback (called from worker threads)
+only posts messages, and the handlers here fold them into two reactives, ``scan_states`` and
+``inventory``, that every screen watches. A scan started later wins over an earlier one region
+by region (each message carries its scan's generation), so a slow old answer never overwrites
+a fresh one even though a thread cannot be stopped.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import on, work
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.reactive import var
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from layer_tui.aws.errors import describe
+from layer_tui.aws.models import Inventory, RegionInventory
+from layer_tui.ui.changes import ChangeActions, change_commands
+from layer_tui.ui.clipboard import copy_report, copy_with_pyperclip
+from layer_tui.ui.commands import (
+    ScreenActionsProvider,
+    navigation_commands,
+    profile_choices,
+    region_choices,
+)
+from layer_tui.ui.formatting import LayerVersionArn
+from layer_tui.ui.screens.base import MUTATING_ACTIONS
+from layer_tui.ui.screens.consumers import ConsumersScreen
+from layer_tui.ui.screens.functions import FunctionsScreen
+from layer_tui.ui.screens.help import HelpScreen, screen_bindings
+from layer_tui.ui.screens.layers import LayersScreen
+from layer_tui.ui.screens.regions import RegionsScreen
+from layer_tui.ui.screens.versions import VersionsScreen
+from layer_tui.ui.state import RegionScan, ScanGenerations, data_as_of, merge_regions
+from layer_tui.ui.widgets import HeaderInfo
+
+if TYPE_CHECKING:
+    from layer_tui.aws.cache import InventoryCache
+    from layer_tui.aws.inventory import ScanProgress
+    from layer_tui.aws.session import SessionConfig
+
+_FROM_SESSION = object()
+
+ScanFunction = Callable[..., Inventory]
+
+
+def _default_session_factory(config: SessionConfig) -> Any:
+    from layer_tui.aws.session import AwsSession
+
+    return AwsSession(config)
+
+
+def _default_scan(session: Any, regions: Sequence[str] | None, **kwargs: Any) -> Inventory:
+    from layer_tui.aws.inventory import scan_inventory
+
+    return scan_inventory(session, regions, **kwargs)
+
+
+def _available_profiles() -> list[str]:
+    import boto3
+
+    return sorted(boto3.Session().available_profiles)
+
+
+class LayerTuiApp(ChangeActions, App[int]):
+    """Browse regions, layers, versions and the functions that use them."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "layer-tui"
+    COMMANDS: ClassVar = App.COMMANDS | {ScreenActionsProvider}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit-now"),
+        Binding("question_mark", "help", "Help", key_display="?", id="app.help"),
+        Binding("f", "functions", "Functions", id="app.functions"),
+        Binding("g", "switch_region", "Region", id="app.switch-region"),
+        Binding("o", "switch_profile", "Profile", show=False, id="app.switch-profile"),
+    ]
+
+    inventory: var[Inventory | None] = var(None, always_update=True)
+    """Every region scanned so far (cached or fresh); screens derive their rows from it."""
+    scan_states: var[dict[str, RegionScan]] = var(dict, always_update=True)
+    """Where the scan of each region stands, in the order regions were announced."""
+    header_info: var[HeaderInfo] = var(HeaderInfo)
+    """What the header line shows on every screen."""
+    show_details: var[bool] = var(True)
+    """Whether screens show the details panel under their table."""
+    load_error: var[str | None] = var(None)
+    """Why nothing could be scanned at all (no credentials, bad profile), in one line."""
+
+    @dataclass
+    class ScanProgressed(Message):
+        """One region moved on (posted from a scan thread)."""
+
+        generation: int
+        progress: ScanProgress
+
+        def can_replace(self, message: Message) -> bool:
+            return (
+                isinstance(message, LayerTuiApp.ScanProgressed)
+                and message.progress.region == self.progress.region
+                and message.generation == self.generation
+                and self.progress.result is None
+            )
+
+    @dataclass
+    class AccountResolved(Message):
+        """The credentials work: whose account it is, and what the cache had for it."""
+
+        generation: int
+        account: str
+        profile: str
+        endpoint: str | None
+        cached: Inventory | None
+
+    @dataclass
+    class ScanFinished(Message):
+        """A scan returned (every region it covered is in ``inventory``)."""
+
+        generation: int
+        inventory: Inventory
+
+    def __init__(
+        self,
+        config: SessionConfig,
+        *,
+        session: Any = None,
+        session_factory: Callable[[SessionConfig], Any] | None = None,
+        scan: ScanFunction | None = None,
+        inventory_cache: InventoryCache | None = None,
+        endpoint_label: Any = _FROM_SESSION,
+        list_profiles: Callable[[], list[str]] | None = None,
+    ) -> None:
+        """``session``/``scan``/``list_profiles`` are injectable so tests need no AWS;
+        ``endpoint_label`` replaces the session's (screenshots show no host or port)."""
+        super().__init__()
+        self.config = config
+        self._session = session
+        self._session_factory = session_factory or _default_session_factory
+        self._session_lock = threading.Lock()
+        self._scan = scan or _default_scan
+        self._cache = inventory_cache
+        self._endpoint_override = endpoint_label
+        self._list_profiles = list_profiles or _available_profiles
+        self._account: str | None = None
+        self._profile: str | None = None
+        self._endpoint: str | None = None
+        self._generations = ScanGenerations()
+        self.bind_change_keys()
+
+    @property
+    def read_only(self) -> bool:
+        return self.config.read_only
+
+    @property
+    def profile_label(self) -> str:
+        if self._profile is not None:
+            return self._profile
+        return "demo" if self.config.demo else (self.config.profile or "default")
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self._update_header()
+        self.push_screen(RegionsScreen())
+        self.start_scan(self.config.regions or None)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (action in MUTATING_ACTIONS and self.read_only)
+
+    # -- scanning ---------------------------------------------------------------------------
+
+    def start_scan(self, regions: Sequence[str] | None = None) -> None:
+        """Scan some regions (None: every region) in the background; rows fill in as they go."""
+        scope = tuple(regions) if regions else tuple(self.scan_states)
+        generation = self._generations.start(scope)
+        self.scan_states = {**self.scan_states, **{region: RegionScan(region) for region in scope}}
+        self.load_error = None
+        self._update_header()
+        self._scan_worker(tuple(regions) if regions else None, generation)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="inventory")
+    def _scan_worker(self, regions: tuple[str, ...] | None, generation: int) -> None:
+        session = self._ensure_session()
+        account = session.account_id()
+        cached, extra = None, {}
+        if self._cache is not None:
+            if self.inventory is None:
+                cached = self._cache.load(account, regions)
+            # A version's size and hash never change: sizes known from earlier scans save
+            # one GetLayerVersion call per version.
+            names = regions or self._cache.cached_regions(account)
+            extra["known_versions"] = self._cache.known_versions(account, names)
+        self.post_message(
+            self.AccountResolved(
+                generation, account, session.profile_label, session.endpoint_label, cached
+            )
+        )
+
+        def report(progress: ScanProgress) -> None:
+            self.post_message(self.ScanProgressed(generation, progress))
+
+        scanned = self._scan(session, list(regions) if regions else None, progress=report, **extra)
+        self.post_message(self.ScanFinished(generation, scanned))
+
+    def _ensure_session(self) -> Any:
+        with self._session_lock:
+            if self._session is None:
+                self._session = self._session_factory(self.config)
+            return self._session
+
+    @on(AccountResolved)
+    def _account_resolved(self, message: AccountResolved) -> None:
+        self._account = message.account
+        self._profile = message.profile
+        self._endpoint = message.endpoint
+        if message.cached is not None and self.inventory is None:
+            states = dict(self.scan_states)
+            for region in message.cached.regions:
+                states.setdefault(region.region, RegionScan(region.region))
+            self.scan_states = states
+            self._merge(message.cached.regions)
+        self._update_header()
+
+    @on(ScanProgressed)
+    def _scan_progressed(self, message: ScanProgressed) -> None:
+        progress = message.progress
+        if not self._generations.accept(message.generation, progress.region):
+            return
+        states = dict(self.scan_states)
+        states[progress.region] = RegionScan(
+            progress.region, progress.stage, progress.done, progress.total
+        )
+        self.scan_states = states
+        if progress.result is not None:
+            self._merge([progress.result])
+        self._update_header()
+
+    @on(ScanFinished)
+    def _scan_finished(self, message: ScanFinished) -> None:
+        fresh = [
+            r
+            for r in message.inventory.regions
+            if self._generations.accept(message.generation, r.region)
+        ]
+        states = dict(self.scan_states)
+        for region in fresh:
+            states[region.region] = RegionScan(region.region, "error" if region.error else "done")
+        self.scan_states = states
+        self._merge(fresh)
+        self._update_header()
+        if self._cache is not None and self.inventory is not None:
+            self._save_cache(self.inventory)
+
+    @work(thread=True, exit_on_error=False, group="cache")
+    def _save_cache(self, inventory: Inventory) -> None:
+        assert self._cache is not None
+        self._cache.save(inventory)
+
+    def _merge(self, regions: Iterable[RegionInventory]) -> None:
+        self.inventory = merge_regions(self.inventory, self._account, regions)
+
+    def _update_header(self) -> None:
+        states = self.scan_states.values()
+        running = [s for s in states if s.running]
+        scanning = (len(states) - len(running), len(states)) if running else None
+        endpoint = (
+            self._endpoint if self._endpoint_override is _FROM_SESSION else self._endpoint_override
+        )
+        self.header_info = HeaderInfo(
+            account=self._account,
+            profile=self.profile_label,
+            endpoint=endpoint,
+            read_only=self.read_only,
+            data_as_of=data_as_of(self.inventory),
+            scanning=scanning,
+        )
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place a failed worker becomes words on screen."""
+        if event.state is not WorkerState.ERROR or event.worker.error is None:
+            return
+        error = describe(event.worker.error)
+        if event.worker.group == "inventory":
+            self.load_error = str(error)
+            states = {
+                name: replace(state, stage="error") if state.running else state
+                for name, state in self.scan_states.items()
+            }
+            self.scan_states = states
+            self._update_header()
+        self.notify(str(error), title="AWS", severity="error", timeout=12)
+
+    # -- navigation -------------------------------------------------------------------------
+
+    def open_layers(self, region: str | None) -> None:
+        self.push_screen(LayersScreen(region))
+
+    def open_versions(self, layer_arn: str) -> None:
+        self.push_screen(VersionsScreen(layer_arn))
+
+    def open_consumers(self, version_arn: str) -> None:
+        self.push_screen(ConsumersScreen(version_arn))
+
+    def _screen_region(self) -> str | None:
+        screen = self.screen
+        if (region := getattr(screen, "region_name", None)) is not None:
+            return str(region)
+        parsed = getattr(screen, "parsed", None)
+        return parsed.region if isinstance(parsed, LayerVersionArn) else None
+
+    def _back_to_root(self) -> None:
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+
+    def action_functions(self) -> None:
+        if not isinstance(self.screen, FunctionsScreen):
+            self.push_screen(FunctionsScreen(self._screen_region()))
+
+    def action_help(self) -> None:
+        screen = self.screen
+        if isinstance(screen, HelpScreen):
+            return
+        title = " \N{SINGLE RIGHT-POINTING ANGLE QUOTATION MARK} ".join(
+            crumbs() if (crumbs := getattr(screen, "crumbs", None)) else [type(screen).__name__]
+        )
+        self.push_screen(HelpScreen(title, screen_bindings(screen)))
+
+    def known_regions(self) -> list[str]:
+        names = set(self.scan_states) | set(self.config.regions)
+        if self.inventory is not None:
+            names |= {r.region for r in self.inventory.regions}
+        return sorted(names)
+
+    def go_to_region(self, region: str) -> None:
+        self._back_to_root()
+        self.open_layers(region)
+
+    def action_switch_region(self) -> None:
+        self.search_commands(region_choices(self), "Go to region\N{HORIZONTAL ELLIPSIS}")
+
+    def go_to_region_all(self) -> None:
+        self._back_to_root()
+        self.open_layers(None)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="profiles")
+    def action_switch_profile(self) -> None:
+        commands = profile_choices(self, self._list_profiles())
+        if not commands:
+            self.call_from_thread(self.notify, "no AWS profiles are configured", severity="warning")
+            return
+        self.call_from_thread(
+            self.search_commands, commands, "Switch profile\N{HORIZONTAL ELLIPSIS}"
+        )
+
+    def switch_profile(self, profile: str) -> None:
+        """Start over on another profile's account: new session, new scan."""
+        endpoint = None if self.config.demo else self.config.endpoint_url
+        self.config = replace(self.config, profile=profile, demo=False, endpoint_url=endpoint)
+        with self._session_lock:
+            self._session = None
+        self._account = self._endpoint = self._profile = None
+        self._generations.forget()
+        self.scan_states = {}
+        self.inventory = None
+        self._back_to_root()
+        self.start_scan(self.config.regions or None)
+        self.notify(f"switched to profile {profile}")
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield from navigation_commands(self)
+        yield from change_commands(self)
+
+    # -- clipboard --------------------------------------------------------------------------
+
+    def copy_arn(self, arn: str) -> None:
+        # OSC 52 first and always: it is what reaches the user's terminal over SSH and tmux.
+        self.copy_to_clipboard(arn)
+        self._copy_with_pyperclip(arn)
+
+    @work(thread=True, exit_on_error=False, group="clipboard")
+    def _copy_with_pyperclip(self, arn: str) -> None:
+        report = copy_report(arn, copy_with_pyperclip(arn))
+        self.call_from_thread(self.notify, report, title="Copied")
+
+
+def run_tui(config: SessionConfig, *, inventory_cache: InventoryCache | None = None) -> int:
+    """Run the TUI until the user quits; the exit code for the CLI.
+
+    Without ``inventory_cache`` the usual on-disk cache is used, except in ``--demo`` (the
+    sandbox is new every run, so its snapshots would only pile up).
+    """
+    if inventory_cache is None and not config.demo:
+        from layer_tui.aws.cache import InventoryCache
+        from layer_tui.aws.session import env_endpoint
+
+        inventory_cache = InventoryCache(endpoint_url=config.endpoint_url or env_endpoint())
+    app = LayerTuiApp(config, inventory_cache=inventory_cache)
+    app.run()
+    return app.return_code or 0

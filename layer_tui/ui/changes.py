@@ -1,0 +1,216 @@
+"""The keys that open the inspector and the mutating dialogs, mixed into the App.
+
+`i` inspect, `p` publish, `d` delete, `m` repin and `u` undo act on whatever the screen on top
+has selected. The mutating ones are bound only when the app is not read-only: absent, not
+disabled (and ``LayerOperations`` refuses below the UI anyway).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual import work
+
+from layer_tui.aws.models import Inventory, Layer, LayerVersion
+
+if TYPE_CHECKING:
+    from layer_tui.aws.operations import LayerOperations
+
+#: (key, action, description) bound at start-up unless read-only; "u" works from any screen.
+MUTATING_KEYS = (
+    ("p", "publish", "Publish"),
+    ("d", "delete", "Delete"),
+    ("m", "repin", "Repin"),
+    ("u", "undo", "Undo repin"),
+)
+
+
+def change_commands(app: Any) -> Any:
+    """Palette entries for the inspector and the changes (none of the latter when read-only)."""
+    from textual.app import SystemCommand
+
+    yield SystemCommand("Inspect version", "what is inside the selected version (i)",
+                        app.action_inspect)
+    if app.read_only:
+        return
+    yield SystemCommand("Publish a new version", "of the selected layer or a new one (p)",
+                        app.action_publish)
+    yield SystemCommand("Delete version", "back up, then delete the selected version (d)",
+                        app.action_delete)
+    yield SystemCommand("Delete old unused versions", "keep the newest N of this layer",
+                        app.action_keep_newest)
+    yield SystemCommand("Repin consumers", "move functions to another version (m)",
+                        app.action_repin)
+    yield SystemCommand("Undo last repin", "restore the lists from the journal (u)",
+                        app.action_undo)
+    yield SystemCommand("Restore a deleted version", "publish a backup again (new number)",
+                        app.action_restore)
+
+
+def find_layer(inventory: Inventory | None, layer_arn: str) -> Layer | None:
+    for region in inventory.regions if inventory else ():
+        for layer in region.layers:
+            if layer.arn == layer_arn:
+                return layer
+    return None
+
+
+def find_version(inventory: Inventory | None, arn: str) -> LayerVersion | None:
+    layer = find_layer(inventory, arn.rsplit(":", 1)[0])
+    return next((v for v in layer.versions if v.arn == arn), None) if layer else None
+
+
+class ChangeActions:
+    """Mixin for ``LayerTuiApp``: the actions behind i/p/d/m/u and the palette's restore."""
+
+    _operations: LayerOperations | None = None
+
+    def bind_change_keys(self) -> None:
+        app: Any = self
+        app._bindings.bind("i", "inspect", "Inspect")
+        if not app.read_only:
+            for key, action, description in MUTATING_KEYS:
+                app._bindings.bind(key, action, description)
+
+    @property
+    def operations(self) -> LayerOperations:
+        if self._operations is None:
+            from layer_tui.aws.journal import Journal
+            from layer_tui.aws.operations import LayerOperations
+
+            app: Any = self
+            self._operations = LayerOperations(app._ensure_session(), Journal())
+        return self._operations
+
+    # -- what is selected -----------------------------------------------------------------
+
+    def _selection(self) -> tuple[Any, Any]:
+        """(the screen on top, the model behind its selected row or None)."""
+        app: Any = self
+        screen = app.screen
+        table = getattr(screen, "table", None)
+        row = table.selected_row if table is not None else None
+        return screen, (row.item if row is not None else None)
+
+    def _selected_version(self) -> LayerVersion | None:
+        app: Any = self
+        screen, item = self._selection()
+        if isinstance(item, LayerVersion):
+            return item
+        arn = getattr(screen, "version_arn", None)
+        return find_version(app.inventory, arn) if arn else None
+
+    def _selected_layer(self) -> Layer | None:
+        app: Any = self
+        screen, item = self._selection()
+        if isinstance(item, Layer):
+            return item
+        if isinstance(item, LayerVersion):
+            return find_layer(app.inventory, item.layer_arn)
+        arn = getattr(screen, "layer_arn", None) or getattr(screen, "version_arn", None)
+        if arn and arn.count(":") == 7:
+            arn = arn.rsplit(":", 1)[0]
+        return find_layer(app.inventory, arn) if arn else None
+
+    def _current_region(self) -> str | None:
+        app: Any = self
+        layer = self._selected_layer()
+        if layer is not None:
+            return layer.region
+        region: str | None = app._screen_region()
+        if region:
+            return region
+        regions = [r.region for r in app.inventory.regions if not r.error] if app.inventory else []
+        return regions[0] if regions else None
+
+    def _after_change(self, changed: bool | None, region: str | None) -> None:
+        app: Any = self
+        if changed and region:
+            app.start_scan([region])
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def action_inspect(self) -> None:
+        from layer_tui.ui.screens.contents import ContentsScreen
+
+        app: Any = self
+        version = self._selected_version()
+        if version is None:
+            app.notify("Select a layer version to inspect (open a layer first).")
+            return
+        layer = find_layer(app.inventory, version.layer_arn)
+        others = [v.arn for v in layer.versions if v.arn != version.arn] if layer else []
+        app.push_screen(ContentsScreen(app._ensure_session(), version.arn, other_versions=others))
+
+    @work(exclusive=True, group="change")
+    async def action_delete(self) -> None:
+        from layer_tui.ui.dialogs.delete import DeleteVersionDialog
+
+        app: Any = self
+        version = self._selected_version()
+        if version is None:
+            app.notify("Select a layer version to delete (open a layer first).")
+            return
+        changed = await app.push_screen_wait(DeleteVersionDialog(self.operations, [version]))
+        self._after_change(changed, version.region)
+
+    @work(exclusive=True, group="change")
+    async def action_keep_newest(self) -> None:
+        from layer_tui.ui.dialogs.delete import KeepNewestDialog
+
+        app: Any = self
+        layer = self._selected_layer()
+        if layer is None:
+            app.notify("Select a layer first.")
+            return
+        changed = await app.push_screen_wait(KeepNewestDialog(self.operations, layer.versions))
+        self._after_change(changed, layer.region)
+
+    @work(exclusive=True, group="change")
+    async def action_publish(self) -> None:
+        from layer_tui.ui.dialogs.publish import PublishDialog
+
+        app: Any = self
+        region = self._current_region()
+        if region is None:
+            app.notify("No region is ready yet; wait for the scan.")
+            return
+        layer = self._selected_layer()
+        changed = await app.push_screen_wait(
+            PublishDialog(self.operations, region, layer.name if layer else None)
+        )
+        self._after_change(changed, region)
+
+    @work(exclusive=True, group="change")
+    async def action_repin(self) -> None:
+        from layer_tui.ui.dialogs.repin import RepinDialog
+
+        app: Any = self
+        layer = self._selected_layer()
+        if layer is None:
+            app.notify("Select a layer or a version to repin its consumers.")
+            return
+        version = self._selected_version()
+        target = version.version if version is not None else None
+        changed = await app.push_screen_wait(
+            RepinDialog(self.operations, layer.region, layer, target, None)
+        )
+        self._after_change(changed, layer.region)
+
+    @work(exclusive=True, group="change")
+    async def action_undo(self) -> None:
+        from layer_tui.ui.dialogs.undo import UndoDialog
+
+        app: Any = self
+        changed = await app.push_screen_wait(UndoDialog(self.operations))
+        if changed:
+            app.start_scan(None)
+
+    @work(exclusive=True, group="change")
+    async def action_restore(self) -> None:
+        from layer_tui.ui.dialogs.restore import RestoreDialog
+
+        app: Any = self
+        changed = await app.push_screen_wait(RestoreDialog(self.operations))
+        if changed:
+            app.start_scan(None)

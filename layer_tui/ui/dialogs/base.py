@@ -1,0 +1,161 @@
+"""What every mutating dialog shares: the frame, escape, the one-line error, the busy state.
+
+A dialog's AWS calls run in thread workers owned by the dialog. ``Worker.StateChanged`` does
+not bubble, so the dialog itself turns a failed worker into one line (never a traceback) and
+the app's own handler never sees it. Threads only hand results back through
+``call_from_thread``; they never touch a widget.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Static
+from textual.worker import Worker, WorkerState
+
+from layer_tui.aws.errors import describe
+from layer_tui.aws.operations import LayerOperations
+from layer_tui.ui.formatting import CellStyles, LayerVersionArn
+
+
+class StatusLine(Static):
+    """One line under the form: an error (``$text-error``), a warning or plain progress."""
+
+    DEFAULT_CSS = """
+    StatusLine {
+        height: auto;
+        margin-top: 1;
+        color: $foreground;
+        &.-error { color: $text-error; }
+        &.-warning { color: $text-warning; }
+        &.-success { color: $text-success; }
+        &.-empty { display: none; }
+    }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(Content(""), id=id, classes="-empty")
+
+    def say(self, message: str, level: str = "") -> None:
+        """Show ``message`` as plain text (never markup); ``level``: error/warning/success."""
+        self.update(Content(message))
+        self.set_classes(f"-{level}" if level else "")
+        self.set_class(not message, "-empty")
+
+
+class OperationDialog(ModalScreen[bool]):
+    """A modal that changes AWS; dismisses with True once something changed."""
+
+    DEFAULT_CSS = """
+    OperationDialog {
+        align: center middle;
+        background: $background 60%;
+    }
+    OperationDialog > #frame {
+        width: 100;
+        max-width: 96%;
+        height: auto;
+        max-height: 94%;
+        padding: 0 2 1 2;
+        border: round $primary;
+        border-title-color: $foreground;
+        border-title-style: bold;
+        background: $surface;
+    }
+    OperationDialog.-destructive > #frame {
+        border: round $error;
+    }
+    OperationDialog .muted { color: $text-muted; }
+    OperationDialog .warning { color: $text-warning; }
+    OperationDialog .danger { color: $text-error; text-style: bold; }
+    OperationDialog .field-label { color: $text-muted; margin-top: 1; }
+    OperationDialog Input { margin: 0; width: 1fr; }
+    OperationDialog VerticalScroll { height: auto; max-height: 14; }
+    OperationDialog DataTable { height: auto; max-height: 14; }
+    OperationDialog .buttons {
+        height: auto;
+        margin-top: 1;
+        align-horizontal: right;
+    }
+    OperationDialog .buttons Button { margin-left: 2; }
+    OperationDialog ProgressBar { margin-top: 1; }
+    OperationDialog ProgressBar.-idle { display: none; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
+    ]
+
+    def __init__(self, ops: LayerOperations) -> None:
+        super().__init__()
+        self.ops = ops
+        #: Whether anything in AWS changed through this dialog (what it dismisses with).
+        self.changed = False
+        #: Set by escape while work runs; long work checks it between steps.
+        self.cancel_requested = threading.Event()
+        self.busy = False
+
+    def status(self) -> StatusLine:
+        return self.query_one("#status", StatusLine)
+
+    def say(self, message: str, level: str = "") -> None:
+        self.status().say(message, level)
+
+    def action_cancel(self) -> None:
+        if self.busy:
+            self.cancel_requested.set()
+            self.say(self.cancel_message(), "warning")
+            return
+        self.dismiss(self.changed)
+
+    def cancel_message(self) -> str:
+        return "stopping after the step in flight\N{HORIZONTAL ELLIPSIS}"
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if event.state is WorkerState.SUCCESS:
+            self.busy = False
+            self.worker_done(worker.group, worker.result)
+        elif event.state is WorkerState.ERROR:
+            self.busy = False
+            error = describe(worker.error) if worker.error is not None else None
+            self.worker_failed(worker.group, str(error) if error else "failed")
+        elif event.state is WorkerState.CANCELLED:
+            self.busy = False
+
+    def worker_done(self, group: str, result: object) -> None:
+        """A worker of this dialog returned ``result``."""
+
+    def worker_failed(self, group: str, message: str) -> None:
+        """A worker of this dialog raised; ``message`` is already one line."""
+        self.say(message, "error")
+
+
+def version_label(arn: str) -> str:
+    """``geo:3`` for a layer version ARN (what the user types and reads)."""
+    return LayerVersionArn.parse(arn).label
+
+
+def layer_list(arns: Sequence[str], highlight: str | None = None,
+               style: Style | str = "") -> Text:
+    """``geo:3, pandas:1`` (a table cell) with ``highlight`` (an ARN) in ``style``."""
+    cell = Text(no_wrap=True, overflow="ellipsis")
+    for index, arn in enumerate(arns):
+        if index:
+            cell.append(", ")
+        cell.append(version_label(arn), style if arn == highlight else "")
+    if not arns:
+        cell.append("(no layers)", "dim")
+    return cell
+
+
+def styles_of(screen: ModalScreen[object]) -> CellStyles:
+    """Rich styles from the current theme, for DataTable cells."""
+    return CellStyles.from_variables(screen.app.theme_variables)

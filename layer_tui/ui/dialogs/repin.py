@@ -1,0 +1,298 @@
+"""Repin: move functions from any version of a layer to one target version.
+
+The preview is ``plan_repin`` run in a worker each time the target or the ticked functions
+change; ``ctrl+s`` applies only the plan on screen (its RevisionIds guard against functions that
+changed since). Cancel stops after the function in flight; the summary says what moved, what
+was skipped and what failed, and why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.timer import Timer
+from textual.widgets import Button, DataTable, ProgressBar, Select, SelectionList, Static
+
+from layer_tui.aws.models import LATEST, Layer
+from layer_tui.aws.operations import LayerOperations
+from layer_tui.aws.repin import RepinOutcome, RepinPlan, RepinReport, apply_repin, plan_repin
+from layer_tui.ui.dialogs.base import OperationDialog, StatusLine, layer_list, styles_of
+
+_DEBOUNCE = 0.3
+
+
+def summarize_report(report: RepinReport, verb: str = "moved") -> str:
+    """``2 moved; 1 skipped (api: already on the target); 1 failed (job: …)``."""
+    parts = [f"{report.count('moved')} {verb}"]
+    for status, label in (("skipped", "skipped"), ("changed", "changed since the plan"),
+                          ("failed", "failed")):
+        picked = [o for o in report.outcomes if o.status == status]
+        if picked:
+            why = ", ".join(f"{o.function}: {o.detail}" if o.detail else o.function
+                            for o in picked)
+            parts.append(f"{len(picked)} {label} ({why})")
+    return "; ".join(parts)
+
+
+def preview_rows(table: DataTable[Text], plan: RepinPlan, dialog: OperationDialog) -> None:
+    """Fill ``table`` (Function, Current, New, Flags, Result) from ``plan``."""
+    styles = styles_of(dialog)
+    table.clear()
+    for item in plan.items:
+        changed = next((new for old, new in zip(item.current_layers, item.new_layers,
+                                                strict=False) if old != new), None)
+        old = next((old for old, new in zip(item.current_layers, item.new_layers,
+                                            strict=False) if old != new), None)
+        if item.blocked:
+            note = Text(item.blocked, style=styles.error)
+        elif not item.changes:
+            note = Text("nothing to change", style=styles.muted)
+        else:
+            note = Text("; ".join(item.flags), style=styles.warning)
+        table.add_row(
+            Text(item.function, style="bold"),
+            layer_list(item.current_layers, old, styles.warning),
+            layer_list(item.new_layers, changed, styles.accent + Style(bold=True)),
+            note,
+            Text(""),
+            key=item.function,
+        )
+
+
+def show_outcome(table: DataTable[Text], outcome: RepinOutcome,
+                 dialog: OperationDialog) -> None:
+    styles = styles_of(dialog)
+    style = {"moved": styles.success, "failed": styles.error}.get(outcome.status, styles.warning)
+    if outcome.status == "moved" or not outcome.detail:
+        label = outcome.detail or outcome.status
+    else:
+        label = f"{outcome.status}: {outcome.detail}"
+    if outcome.function in table.rows:
+        table.update_cell(outcome.function, "result", Text(label, style=style),
+                          update_width=True)
+
+
+class RepinDialog(OperationDialog):
+    """Move consumers of ``layer`` to one version; dismisses True if any function moved."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "apply", "Apply", priority=True, id="repin.apply"),
+    ]
+
+    def __init__(
+        self,
+        ops: LayerOperations,
+        region: str,
+        layer: Layer,
+        target_version: int | None = None,
+        functions: Sequence[str] | None = None,
+    ) -> None:
+        super().__init__(ops)
+        self.region_name = region
+        self.target_layer = layer
+        numbers = [v.version for v in layer.versions]
+        latest = max(numbers) if numbers else None
+        self.target = target_version if target_version in numbers else latest
+        self.given = tuple(functions) if functions is not None else None
+        #: function → the version it lists now ($LATEST configurations only can change).
+        self.on_version: dict[str, int] = {}
+        for version in layer.versions:
+            for ref in version.consumers:
+                if ref.version == LATEST:
+                    self.on_version.setdefault(ref.function, version.version)
+        for name in self.given or ():
+            self.on_version.setdefault(name, 0)
+        self.plan: RepinPlan | None = None
+        self._plan_key: tuple[object, ...] | None = None
+        self._debounce: Timer | None = None
+        self.report: RepinReport | None = None
+
+    # -- composition -------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="frame") as frame:
+            frame.border_title = f"Repin consumers of {self.target_layer.name}"
+            yield Static(Content.styled(self.target_layer.arn, "$text-muted"))
+            yield Static(Content("Target version"), classes="field-label")
+            yield Select(
+                [(f"{v.layer_name}:{v.version}  ({len(v.consumers)} consumers)", v.version)
+                 for v in self.target_layer.versions],
+                value=self.target if self.target is not None else Select.NULL,
+                allow_blank=self.target is None,
+                id="target",
+            )
+            yield Static(Content("Functions to move (space ticks)"), classes="field-label")
+            yield SelectionList[str](
+                *[(self._function_label(name), name, self._ticked_by_default(name))
+                  for name in sorted(self.on_version)],
+                id="functions",
+            )
+            yield Static(Content("Preview"), classes="field-label")
+            table: DataTable[Text] = DataTable(id="preview", cursor_type="row", zebra_stripes=True)
+            table.add_column("Function", key="function")
+            table.add_column("Current", key="current")
+            table.add_column("New", key="new")
+            table.add_column("Flags", key="flags")
+            table.add_column("Result", key="result")
+            yield table
+            yield ProgressBar(show_eta=False, classes="-idle", id="progress")
+            yield StatusLine(id="status")
+            with Horizontal(classes="buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button("Apply (ctrl+s)", variant="primary", id="apply", disabled=True)
+
+    def _function_label(self, name: str) -> str:
+        number = self.on_version.get(name)
+        return f"{name}  ({self.target_layer.name}:{number})" if number else name
+
+    def _ticked_by_default(self, name: str) -> bool:
+        if self.given is not None:
+            return name in self.given
+        return self.on_version.get(name) != self.target
+
+    def on_mount(self) -> None:
+        self.query_one("#functions", SelectionList).focus()
+        self.schedule_plan(now=True)
+
+    # -- the preview -------------------------------------------------------------------------
+
+    def chosen(self) -> tuple[str, ...]:
+        return tuple(sorted(self.query_one("#functions", SelectionList).selected))
+
+    def target_arn(self) -> str | None:
+        return f"{self.target_layer.arn}:{self.target}" if self.target is not None else None
+
+    @on(Select.Changed, "#target")
+    def _target_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        if self.busy or event.value == self.target or event.value is Select.NULL:
+            return
+        self.target = int(event.value)  # type: ignore[call-overload]
+        if self.given is None:
+            choices = self.query_one("#functions", SelectionList)
+            with self.prevent(SelectionList.SelectedChanged):
+                choices.deselect_all()
+                for name in self.on_version:
+                    if self._ticked_by_default(name):
+                        choices.select(name)
+        self.schedule_plan()
+
+    @on(SelectionList.SelectedChanged, "#functions")
+    def _ticks_changed(self, event: SelectionList.SelectedChanged[str]) -> None:
+        event.stop()
+        if not self.busy:
+            self.schedule_plan()
+
+    def schedule_plan(self, now: bool = False) -> None:
+        self.query_one("#apply", Button).disabled = True
+        self.plan = None
+        if self._debounce is not None:
+            self._debounce.stop()
+        if now:
+            self._start_plan()
+        else:
+            self._debounce = self.set_timer(_DEBOUNCE, self._start_plan)
+
+    def _start_plan(self) -> None:
+        target, functions = self.target_arn(), self.chosen()
+        if target is None or not functions:
+            self.query_one("#preview", DataTable).clear()
+            self.say("pick a target version and at least one function", "warning")
+            return
+        self._plan_key = (target, functions)
+        self.say("reading the functions\N{HORIZONTAL ELLIPSIS}")
+        self.make_plan(target, functions)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="plan")
+    def make_plan(self, target: str, functions: tuple[str, ...]) -> tuple[object, RepinPlan]:
+        return (target, functions), plan_repin(self.ops, self.region_name, target, functions)
+
+    def _show_plan(self, key: object, plan: RepinPlan) -> None:
+        if key != self._plan_key or self.busy:
+            return  # a newer selection is being planned
+        self.plan = plan
+        preview_rows(self.query_one("#preview", DataTable), plan, self)
+        runnable = plan.runnable
+        self.query_one("#apply", Button).disabled = not runnable
+        if plan.problem:
+            self.say(plan.problem, "error")
+        elif not runnable:
+            self.say("nothing to move: every ticked function is on the target or blocked",
+                     "warning")
+        else:
+            self.say(f"{len(runnable)} of {len(plan.items)} will move to "
+                     f"{self.target_layer.name}:{self.target}; ctrl+s applies")
+
+    # -- applying ----------------------------------------------------------------------------
+
+    def action_apply(self) -> None:
+        plan = self.plan
+        if self.busy or self.report is not None or plan is None or not plan.runnable:
+            return
+        if self._plan_key != (self.target_arn(), self.chosen()):
+            return
+        self.busy = True
+        for selector in ("#apply", "#target", "#functions"):
+            self.query_one(selector).disabled = True
+        bar = self.query_one("#progress", ProgressBar)
+        bar.update(total=len(plan.items), progress=0)
+        bar.remove_class("-idle")
+        self.query_one("#cancel", Button).focus()
+        self.say("moving\N{HORIZONTAL ELLIPSIS} (escape stops after the function in flight)")
+        self.apply_plan(plan)
+
+    @on(Button.Pressed, "#apply")
+    def _apply_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_apply()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_cancel()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="apply")
+    def apply_plan(self, plan: RepinPlan) -> RepinReport:
+        return apply_repin(
+            self.ops, plan,
+            progress=lambda outcome: self.app.call_from_thread(self._outcome, outcome),
+            cancelled=self.cancel_requested.is_set,
+        )
+
+    def _outcome(self, outcome: RepinOutcome) -> None:
+        if outcome.status == "moved":
+            self.changed = True
+        self.query_one("#progress", ProgressBar).advance(1)
+        show_outcome(self.query_one("#preview", DataTable), outcome, self)
+
+    def cancel_message(self) -> str:
+        return "stopping after the function in flight\N{HORIZONTAL ELLIPSIS}"
+
+    def worker_done(self, group: str, result: object) -> None:
+        if group == "plan":
+            key, plan = result  # type: ignore[misc]
+            self._show_plan(key, plan)
+            return
+        report: RepinReport = result  # type: ignore[assignment]
+        self.report = report
+        self.changed = self.changed or report.count("moved") > 0
+        level = "success" if report.count("moved") == len(report.outcomes) else "warning"
+        if report.count("failed"):
+            level = "error"
+        self.say(summarize_report(report), level)
+        cancel = self.query_one("#cancel", Button)
+        cancel.label = "Close"
+        cancel.focus()
+
+    def worker_failed(self, group: str, message: str) -> None:
+        super().worker_failed(group, message)
+        if group == "apply":
+            self.query_one("#cancel", Button).label = "Close"

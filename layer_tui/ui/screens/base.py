@@ -1,0 +1,198 @@
+"""What every browsing screen shares: header, crumbs, table, details, filter prompt, footer.
+
+A screen subclass says which columns it has, how to turn the app's inventory into rows, what
+the details panel shows for a row and what enter opens. Rows are rebuilt from the models when
+the inventory changes, but only for the screen on top; others catch up when they come back.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from layer_tui.aws.models import Inventory
+from layer_tui.ui.formatting import CellStyles
+from layer_tui.ui.widgets import (
+    Column,
+    CrumbBar,
+    DetailsPanel,
+    FilterPrompt,
+    HeaderBar,
+    ResourceTable,
+    TableRow,
+)
+
+if TYPE_CHECKING:
+    from layer_tui.ui.app import LayerTuiApp
+
+#: Actions that change AWS: absent (not merely disabled) in read-only mode.
+MUTATING_ACTIONS = frozenset({"publish", "delete", "repin", "undo"})
+
+
+class BrowseScreen(Screen[None]):
+    """A screen that is one table of domain rows keyed by ARN."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="browse.back"),
+        Binding("slash", "filter", "Filter", key_display="/", id="browse.filter"),
+        Binding("r", "refresh", "Refresh", id="browse.refresh"),
+        Binding("y", "copy_arn", "Copy ARN", id="browse.copy-arn"),
+        Binding("v", "toggle_details", "Details", show=False, id="browse.details"),
+    ]
+
+    COLUMNS: ClassVar[tuple[Column, ...]] = ()
+    EMPTY_TEXT: ClassVar[str] = "nothing here"
+    #: Whether enter on a row opens something (hides "Open" from footer and help otherwise).
+    CAN_OPEN: ClassVar[bool] = True
+    #: The screen the app starts on: escape has nowhere to go back to.
+    ROOT: ClassVar[bool] = False
+    #: Whether rows are keyed by an ARN worth copying.
+    COPIES_ARN: ClassVar[bool] = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._stale = True
+
+    @property
+    def tui(self) -> LayerTuiApp:
+        from layer_tui.ui.app import LayerTuiApp
+
+        assert isinstance(self.app, LayerTuiApp)
+        return self.app
+
+    # -- what subclasses provide ------------------------------------------------------------
+
+    def crumbs(self) -> list[str]:
+        return []
+
+    def build_rows(self, inventory: Inventory | None, styles: CellStyles) -> list[TableRow]:
+        raise NotImplementedError
+
+    def details(self, row: TableRow) -> list[tuple[str, str]]:
+        return [("ARN", row.key)]
+
+    def open_row(self, row: TableRow) -> None:
+        """Enter on a row; drill down by pushing the next screen."""
+
+    def refresh_regions(self) -> tuple[str, ...] | None:
+        """Regions ``r`` rescans; None rescans every region."""
+        return None
+
+    def columns(self) -> tuple[Column, ...]:
+        return self.COLUMNS
+
+    # -- composition and data flow ----------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield HeaderBar()
+        yield CrumbBar()
+        table = ResourceTable(self.columns(), empty_text=self.EMPTY_TEXT)
+        table.can_open = self.CAN_OPEN
+        yield table
+        details = DetailsPanel()
+        details.set_class(not self.tui.show_details, "-hidden")
+        yield details
+        yield FilterPrompt()
+        yield Footer(compact=True)
+
+    @property
+    def table(self) -> ResourceTable:
+        return self.query_one(ResourceTable)
+
+    def on_mount(self) -> None:
+        header = self.query_one(HeaderBar)
+        self.watch(self.app, "header_info", lambda info: setattr(header, "info", info))
+        self.watch(self.app, "inventory", self._inventory_changed, init=False)
+        self.watch(self.app, "theme", self._inventory_changed, init=False)
+        self.rebuild()
+        self.table.focus()
+
+    def on_screen_resume(self) -> None:
+        self.query_one(DetailsPanel).set_class(not self.tui.show_details, "-hidden")
+        if self._stale:
+            self.rebuild()
+
+    def _inventory_changed(self) -> None:
+        self._stale = True
+        if self.is_current:
+            self.rebuild()
+
+    def rebuild(self) -> None:
+        """Rebuild every row from the models (the table keeps the selected ARN)."""
+        self._stale = False
+        styles = CellStyles.from_variables(self.app.theme_variables)
+        self.table.set_rows(self.build_rows(self.tui.inventory, styles))
+        self._show_details()
+
+    @on(ResourceTable.Changed)
+    def _table_changed(self, event: ResourceTable.Changed) -> None:
+        self.query_one(CrumbBar).show(
+            self.crumbs(),
+            shown=event.shown,
+            total=event.total,
+            filter_text=event.table.filter_text,
+            sort=event.table.sort_label,
+        )
+
+    @on(ResourceTable.Highlighted)
+    def _row_highlighted(self) -> None:
+        self._show_details()
+        self.refresh_bindings()
+
+    @on(ResourceTable.Selected)
+    def _row_selected(self, event: ResourceTable.Selected) -> None:
+        self.open_row(event.row)
+
+    def _show_details(self) -> None:
+        panel = self.query_one(DetailsPanel)
+        row = self.table.selected_row
+        panel.show_fields(self.details(row) if row else [])
+
+    # -- the filter prompt ------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        self.query_one(FilterPrompt).open(self.table.filter_text)
+
+    @on(FilterPrompt.Changed)
+    def _filter_typed(self, event: FilterPrompt.Changed) -> None:
+        event.stop()
+        self.table.filter_text = event.value
+
+    @on(FilterPrompt.Closed)
+    def _filter_closed(self, event: FilterPrompt.Closed) -> None:
+        if event.cleared:
+            self.table.filter_text = ""
+        self.table.focus()
+
+    # -- actions ----------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "back":
+            return not self.ROOT
+        if action in MUTATING_ACTIONS and self.tui.read_only:
+            return False
+        if action == "copy_arn" and not self.COPIES_ARN:
+            return False
+        if action in ("copy_arn", "toggle_details") and self.table.selected_row is None:
+            return None
+        return True
+
+    def action_back(self) -> None:
+        if not self.ROOT:
+            self.app.pop_screen()
+
+    def action_refresh(self) -> None:
+        self.tui.start_scan(self.refresh_regions())
+
+    def action_copy_arn(self) -> None:
+        if (row := self.table.selected_row) is not None:
+            self.tui.copy_arn(row.key)
+
+    def action_toggle_details(self) -> None:
+        self.tui.show_details = not self.tui.show_details
+        self.query_one(DetailsPanel).set_class(not self.tui.show_details, "-hidden")

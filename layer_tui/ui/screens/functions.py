@@ -1,0 +1,114 @@
+"""The reverse view: every function that uses layers, and which of them are behind."""
+
+from __future__ import annotations
+
+from layer_tui.aws.models import LATEST, FunctionRef, Inventory
+from layer_tui.ui.formatting import (
+    CellStyles,
+    LayerVersionArn,
+    ago,
+    joined,
+    number,
+    parse_aws_time,
+    text,
+    timestamp,
+)
+from layer_tui.ui.runtimes import is_deprecated
+from layer_tui.ui.screens.base import BrowseScreen
+from layer_tui.ui.screens.layers import ALL_REGIONS
+from layer_tui.ui.state import LayerIndex, all_regions
+from layer_tui.ui.widgets import Column, TableRow
+
+
+class FunctionsScreen(BrowseScreen):
+    EMPTY_TEXT = "no function here uses a layer"
+
+    def __init__(self, region: str | None) -> None:
+        self.region_name = region
+        self._index = LayerIndex({}, {})
+        super().__init__()
+
+    def columns(self) -> tuple[Column, ...]:
+        region = (Column("region", "Region", max_width=16),) if self.region_name is None else ()
+        return (
+            Column("function", "Function", max_width=40, keep=True),
+            *region,
+            Column("qualifier", "Qualifier", max_width=10),
+            Column("runtime", "Runtime", max_width=16),
+            Column("count", "Layers", justify="right"),
+            Column("layers", "Layer versions", max_width=40),
+            Column("behind", "Behind latest", max_width=30),
+            Column("modified", "Modified", max_width=16),
+        )
+
+    def crumbs(self) -> list[str]:
+        return ["regions", self.region_name or ALL_REGIONS, "functions"]
+
+    def refresh_regions(self) -> tuple[str, ...] | None:
+        return (self.region_name,) if self.region_name else None
+
+    def build_rows(self, inventory: Inventory | None, styles: CellStyles) -> list[TableRow]:
+        regions = all_regions(inventory, self.region_name)
+        index = self._index = LayerIndex.of(regions)
+        rows = []
+        for scanned in regions:
+            for function in scanned.functions:
+                labels = [LayerVersionArn.parse(arn).label for arn in function.layers]
+                behind = [index.latest_label(arn) for arn in function.layers if index.behind(arn)]
+                modified = parse_aws_time(function.last_modified)
+                region = [text(scanned.region, styles.muted)] if self.region_name is None else []
+                region_sort = [scanned.region] if self.region_name is None else []
+                cells = [
+                    text(function.function, "bold"),
+                    *region,
+                    text(function.version, styles.muted if function.version == LATEST else ""),
+                    text(function.runtime, styles.error if is_deprecated(function.runtime) else ""),
+                    number(len(function.layers)),
+                    text(joined(labels)),
+                    text(joined(behind), styles.warning)
+                    if behind
+                    else text("up to date", styles.success),
+                    text(ago(modified)),
+                ]
+                sort_values = [
+                    function.function.lower(),
+                    *region_sort,
+                    function.version,
+                    function.runtime,
+                    len(function.layers),
+                    joined(labels),
+                    len(behind),
+                    modified,
+                ]
+                rows.append(
+                    TableRow.build(function.qualified_arn, cells, sort_values, item=function)
+                )
+        return rows
+
+    def details(self, row: TableRow) -> list[tuple[str, str]]:
+        function: FunctionRef = row.item
+        lines = []
+        for position, arn in enumerate(function.layers, start=1):
+            if self._index.is_external(arn):
+                note = "  (another account's layer)"
+            elif behind := self._index.behind(arn):
+                note = f"  ({behind} behind latest)"
+            else:
+                note = ""
+            lines.append(f"{position}. {arn}{note}")
+        return [
+            ("Function", function.qualified_arn),
+            ("Runtime", function.runtime or ""),
+            ("Architectures", joined(function.architectures)),
+            ("Modified", timestamp(function.last_modified)),
+            ("Layers", "\n".join(lines)),
+        ]
+
+    def open_row(self, row: TableRow) -> None:
+        function: FunctionRef = row.item
+        ours = [arn for arn in function.layers if not self._index.is_external(arn)]
+        if not ours:
+            self.notify("this function only uses other accounts' layers", severity="warning")
+            return
+        target = next((arn for arn in ours if self._index.behind(arn)), ours[0])
+        self.tui.open_consumers(target)

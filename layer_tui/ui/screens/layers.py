@@ -1,0 +1,124 @@
+"""The layers of one region, or of every region at once."""
+
+from __future__ import annotations
+
+from layer_tui.aws.models import Inventory, Layer
+from layer_tui.ui.formatting import (
+    CellStyles,
+    ago,
+    joined,
+    number,
+    parse_aws_time,
+    size,
+    size_cell,
+    text,
+    timestamp,
+)
+from layer_tui.ui.runtimes import deprecated_among
+from layer_tui.ui.screens.base import BrowseScreen
+from layer_tui.ui.state import all_regions
+from layer_tui.ui.widgets import Column, TableRow
+
+ALL_REGIONS = "all regions"
+
+
+def layer_flags(layer: Layer) -> tuple[str, ...]:
+    """DEPRECATED when the latest version targets a deprecated runtime; N UNUSED versions."""
+    flags = []
+    latest = layer.latest
+    if latest is not None and deprecated_among(latest.compatible_runtimes):
+        flags.append("DEPRECATED")
+    unused = sum(1 for v in layer.versions if not v.consumers)
+    if unused:
+        flags.append(f"{unused} UNUSED")
+    return tuple(flags)
+
+
+class LayersScreen(BrowseScreen):
+    EMPTY_TEXT = "no layers in this region"
+
+    def __init__(self, region: str | None) -> None:
+        self.region_name = region
+        super().__init__()
+
+    def columns(self) -> tuple[Column, ...]:
+        region = (Column("region", "Region", max_width=16),) if self.region_name is None else ()
+        return (
+            Column("name", "Layer", max_width=40, keep=True),
+            *region,
+            Column("latest", "Latest", justify="right"),
+            Column("versions", "Versions", justify="right"),
+            Column("size", "Size", justify="right"),
+            Column("runtimes", "Runtimes", max_width=26),
+            Column("arch", "Arch", max_width=14),
+            Column("published", "Published", max_width=16),
+            Column("consumers", "Consumers", justify="right"),
+            Column("flags", "Flags", max_width=24, keep=True),
+        )
+
+    def crumbs(self) -> list[str]:
+        return ["regions", self.region_name or ALL_REGIONS, "layers"]
+
+    def refresh_regions(self) -> tuple[str, ...] | None:
+        return (self.region_name,) if self.region_name else None
+
+    def build_rows(self, inventory: Inventory | None, styles: CellStyles) -> list[TableRow]:
+        rows = []
+        for scanned in all_regions(inventory, self.region_name):
+            for layer in scanned.layers:
+                latest = layer.latest
+                flags = layer_flags(layer)
+                runtimes = latest.compatible_runtimes if latest else ()
+                created = parse_aws_time(latest.created) if latest else None
+                region = [text(layer.region, styles.muted)] if self.region_name is None else []
+                region_sort = [layer.region] if self.region_name is None else []
+                flag_style = styles.error if "DEPRECATED" in flags else styles.warning
+                cells = [
+                    text(layer.name, "bold"),
+                    *region,
+                    number(latest.version if latest else None),
+                    number(len(layer.versions)),
+                    size_cell(latest.code_size if latest else None),
+                    text(joined(runtimes)),
+                    text(joined(latest.compatible_architectures) if latest else ""),
+                    text(ago(created)),
+                    number(layer.consumer_count),
+                    text(" ".join(flags), flag_style),
+                ]
+                sort_values = [
+                    layer.name.lower(),
+                    *region_sort,
+                    latest.version if latest else None,
+                    len(layer.versions),
+                    latest.code_size if latest else None,
+                    joined(runtimes),
+                    joined(latest.compatible_architectures) if latest else "",
+                    created,
+                    layer.consumer_count,
+                    " ".join(flags),
+                ]
+                rows.append(TableRow.build(layer.arn, cells, sort_values, item=layer))
+        return rows
+
+    def details(self, row: TableRow) -> list[tuple[str, str]]:
+        layer: Layer = row.item
+        latest = layer.latest
+        fields = [("Layer ARN", layer.arn)]
+        if latest is None:
+            return fields
+        stored = sum(v.code_size or 0 for v in layer.versions)
+        fields += [
+            ("Latest", latest.arn),
+            ("Description", latest.description),
+            ("License", latest.license or ""),
+            ("Created", timestamp(latest.created)),
+            ("SHA-256", latest.code_sha256 or ""),
+            ("Stored", f"{size(stored)} in {len(layer.versions)} versions"),
+        ]
+        deprecated = deprecated_among(latest.compatible_runtimes)
+        if deprecated:
+            fields.append(("Deprecated", joined(deprecated)))
+        return fields
+
+    def open_row(self, row: TableRow) -> None:
+        self.tui.open_versions(row.key)

@@ -1,0 +1,162 @@
+"""What the browsing screens read: scan progress per region and lookups over an inventory.
+
+Plain data, no widgets: the app owns one ``Inventory`` and one ``RegionScan`` per region and
+every screen derives its rows from them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from layer_tui import clock
+from layer_tui.aws.models import FunctionRef, Inventory, Layer, LayerVersion, RegionInventory
+from layer_tui.ui.formatting import LayerVersionArn
+
+#: Stages a region passes through while scanning (ScanProgress.stage), plus "cached".
+SCANNING_STAGES = ("queued", "layers", "versions", "functions")
+
+
+@dataclass(frozen=True)
+class RegionScan:
+    """Where the scan of one region stands; its result lives in the app's inventory."""
+
+    region: str
+    stage: str = "queued"
+    done: int = 0
+    total: int | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.stage in SCANNING_STAGES
+
+
+#: AWS error codes that read better as a few words in a status column.
+_REGION_ERROR_WORDS = {
+    "UnrecognizedClientException": "not enabled for this account",
+    "InvalidClientTokenId": "credentials not valid here",
+    "AccessDeniedException": "access denied",
+    "AccessDenied": "access denied",
+    "TooManyRequestsException": "throttled",
+    "ThrottlingException": "throttled",
+    "EndpointUnreachable": "endpoint unreachable",
+    "EndpointTimeout": "endpoint timed out",
+    "ExpiredToken": "credentials expired",
+    "ExpiredTokenException": "credentials expired",
+}
+
+
+def region_error_words(code: str) -> str:
+    return _REGION_ERROR_WORDS.get(code, f"error: {code}")
+
+
+def all_regions(inventory: Inventory | None, region: str | None) -> tuple[RegionInventory, ...]:
+    """The scanned regions a screen shows: one region, or every healthy one."""
+    if inventory is None:
+        return ()
+    if region is None:
+        return tuple(r for r in inventory.regions if r.error is None)
+    found = inventory.region(region)
+    return (found,) if found is not None else ()
+
+
+def find_layer(inventory: Inventory | None, layer_arn: str) -> Layer | None:
+    region = LayerVersionArn.parse(layer_arn).region
+    for scanned in all_regions(inventory, region):
+        for layer in scanned.layers:
+            if layer.arn == layer_arn:
+                return layer
+    return None
+
+
+def data_as_of(inventory: Inventory | None) -> datetime | None:
+    """The oldest scan among the regions shown: how stale the picture may be."""
+    if inventory is None:
+        return None
+    moments = [r.scanned_at for r in inventory.regions if r.scanned_at is not None]
+    return min(moments) if moments else None
+
+
+@dataclass(frozen=True)
+class LayerIndex:
+    """Lookups over the layers of some regions: a version by ARN, a layer's latest version."""
+
+    versions: dict[str, LayerVersion]
+    latest: dict[str, int]
+
+    @classmethod
+    def of(cls, regions: Iterable[RegionInventory]) -> LayerIndex:
+        versions: dict[str, LayerVersion] = {}
+        latest: dict[str, int] = {}
+        for scanned in regions:
+            for layer in scanned.layers:
+                if layer.latest is not None:
+                    latest[layer.arn] = layer.latest.version
+                for version in layer.versions:
+                    versions[version.arn] = version
+        return cls(versions, latest)
+
+    def behind(self, layer_version_arn: str) -> int | None:
+        """How many versions behind its layer's latest this ARN is; None when not ours."""
+        parsed = LayerVersionArn.parse(layer_version_arn)
+        newest = self.latest.get(parsed.layer_arn)
+        if newest is None or parsed.version is None:
+            return None
+        return max(0, newest - parsed.version)
+
+    def latest_label(self, layer_version_arn: str) -> str:
+        parsed = LayerVersionArn.parse(layer_version_arn)
+        newest = self.latest.get(parsed.layer_arn)
+        return f"{parsed.name}:{parsed.version}\N{RIGHTWARDS ARROW}{newest}"
+
+    def is_external(self, layer_version_arn: str) -> bool:
+        return LayerVersionArn.parse(layer_version_arn).layer_arn not in self.latest
+
+
+def functions_of(regions: Iterable[RegionInventory]) -> Iterator[FunctionRef]:
+    for scanned in regions:
+        yield from scanned.functions
+
+
+class ScanGenerations:
+    """Which scan's word counts for each region: the latest started, whatever finishes first.
+
+    Threads cannot be stopped, so a refresh does not cancel an older scan; instead every report
+    carries its scan's generation and reports older than the region's newest are dropped.
+    """
+
+    def __init__(self) -> None:
+        self._started = 0
+        self._by_region: dict[str, int] = {}
+
+    def start(self, regions: Iterable[str]) -> int:
+        self._started += 1
+        for region in regions:
+            self._by_region[region] = self._started
+        return self._started
+
+    def accept(self, generation: int, region: str) -> bool:
+        if generation < self._by_region.get(region, 0):
+            return False
+        self._by_region[region] = generation
+        return True
+
+    def forget(self) -> None:
+        self._by_region.clear()
+
+
+def merge_regions(
+    current: Inventory | None, account: str | None, regions: Iterable[RegionInventory]
+) -> Inventory | None:
+    """``current`` with ``regions`` replacing the regions of the same name, sorted by name."""
+    regions = list(regions)
+    if not regions:
+        return current
+    by_name = {r.region: r for r in current.regions} if current else {}
+    for region in regions:
+        if region.scanned_at is None:
+            region = replace(region, scanned_at=clock.now())
+        by_name[region.region] = region
+    owner = account or (current.account if current else "")
+    return Inventory(owner, clock.now(), tuple(by_name[name] for name in sorted(by_name)))

@@ -1,0 +1,69 @@
+"""The top line of every screen: whose account, which profile and endpoint, how fresh."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from textual.content import Content
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from layer_tui.ui.formatting import ago
+
+SEPARATOR = ("  \N{BOX DRAWINGS LIGHT VERTICAL}  ", "$text-muted")
+
+
+@dataclass(frozen=True)
+class HeaderInfo:
+    """Everything the header shows; the app builds one whenever any of it changes."""
+
+    account: str | None = None
+    profile: str = "default"
+    #: None when the endpoints are AWS's own.
+    endpoint: str | None = None
+    read_only: bool = False
+    #: The oldest scan among the regions on screen (cached data may be hours old).
+    data_as_of: datetime | None = None
+    #: Regions finished and regions asked for, while a scan runs.
+    scanning: tuple[int, int] | None = None
+
+
+class HeaderBar(Widget):
+    """Account, profile or "demo", endpoint when not AWS's, READ-ONLY, age of the data."""
+
+    DEFAULT_CSS = """
+    HeaderBar {
+        dock: top;
+        height: 1;
+        background: $panel;
+        color: $foreground;
+        padding: 0 1;
+    }
+    """
+
+    info: reactive[HeaderInfo] = reactive(HeaderInfo, layout=False)
+    """What the header shows; bound to the app's ``header_info``."""
+
+    def on_mount(self) -> None:
+        # Ages are relative to now: repaint now and then so "2 minutes ago" moves on.
+        self.set_interval(30, self.refresh)
+
+    def render(self) -> Content:
+        info = self.info
+        parts: list[str | tuple[str, str]] = [("layer-tui", "bold $accent"), SEPARATOR]
+        parts += [("account ", "$text-muted"), (info.account or "\N{HORIZONTAL ELLIPSIS}", "bold")]
+        parts += [SEPARATOR, ("profile ", "$text-muted"), (info.profile, "bold")]
+        if info.endpoint:
+            parts += [SEPARATOR, ("endpoint ", "$text-muted"), (info.endpoint, "bold")]
+        if info.read_only:
+            parts += [SEPARATOR, (" READ-ONLY ", "bold $text-warning reverse")]
+        if info.data_as_of is not None:
+            parts += [SEPARATOR, ("scanned ", "$text-muted"), (ago(info.data_as_of), "")]
+        if info.scanning is not None:
+            done, total = info.scanning
+            parts += [
+                SEPARATOR,
+                (f"\N{CLOCKWISE OPEN CIRCLE ARROW} scanning {done}/{total}", "bold $text-accent"),
+            ]
+        return Content.assemble(*parts)

@@ -1,0 +1,129 @@
+"""Pilot tests against the real pieces: the demo sandbox over HTTP, AwsSession, scan_inventory,
+and the on-disk InventoryCache."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ui_fixtures import ACCOUNT, NOW, FakeScan, FakeSession, make_app, pilot_test, sample_inventory
+
+from layer_tui import clock
+from layer_tui.aws.cache import InventoryCache
+from layer_tui.aws.session import SessionConfig
+from layer_tui.sandbox import Sandbox
+from layer_tui.ui.app import LayerTuiApp
+from layer_tui.ui.screens.consumers import ConsumersScreen
+from layer_tui.ui.screens.layers import LayersScreen
+from layer_tui.ui.screens.versions import VersionsScreen
+from layer_tui.ui.widgets import ResourceTable
+
+SIZE = (120, 40)
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock() -> Iterator[None]:
+    clock.freeze(NOW)
+    yield
+    clock.freeze(None)
+
+
+def table(app: LayerTuiApp) -> ResourceTable:
+    return app.screen.query_one(ResourceTable)
+
+
+def keys(app: LayerTuiApp) -> set[str]:
+    return {row.key for row in table(app).shown_rows}
+
+
+def functions_using(sandbox: Sandbox, region: str, version_arn: str) -> set[str]:
+    client = sandbox.client("lambda", region)
+    found = set()
+    for page in client.get_paginator("list_functions").paginate():
+        for function in page["Functions"]:
+            if version_arn in [layer["Arn"] for layer in function.get("Layers", [])]:
+                found.add(function["FunctionArn"])
+    return found
+
+
+@pilot_test
+async def test_drill_down_matches_what_the_sandbox_holds(
+    demo_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    config = SessionConfig(endpoint_url=demo_sandbox.endpoint_url, demo=True)
+    app = LayerTuiApp(config, endpoint_label="sandbox", inventory_cache=InventoryCache(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        rows = {row.key: row for row in table(app).shown_rows}
+        disabled = [k for k, r in rows.items() if "not enabled" in r.cells[1].plain]
+        assert len(disabled) == 1
+        region = "eu-north-1"
+        client = demo_sandbox.client("lambda", region)
+
+        assert table(app).select_key(region)
+        await pilot.press("enter")
+        assert isinstance(app.screen, LayersScreen)
+        layers = client.get_paginator("list_layers").paginate()
+        assert keys(app) == {layer["LayerArn"] for page in layers for layer in page["Layers"]}
+
+        layer_arn = table(app).selected_key
+        assert layer_arn is not None
+        await pilot.press("enter")
+        assert isinstance(app.screen, VersionsScreen)
+        name = layer_arn.rsplit(":", 1)[-1]
+        pages = client.get_paginator("list_layer_versions").paginate(LayerName=name)
+        assert keys(app) == {v["LayerVersionArn"] for page in pages for v in page["LayerVersions"]}
+
+        used = max(table(app).shown_rows, key=lambda row: len(row.item.consumers))
+        table(app).select_key(used.key)
+        await pilot.press("enter")
+        assert isinstance(app.screen, ConsumersScreen)
+        assert keys(app) == functions_using(demo_sandbox, region, used.key)
+        assert keys(app)
+
+        for _ in range(3):
+            await pilot.press("escape")
+        # What was scanned is now cached for the next start.
+        assert InventoryCache(tmp_path).load(app.inventory.account, [region]) is not None
+
+
+@pilot_test
+async def test_cached_inventory_shows_at_once_while_the_refresh_runs(tmp_path: Path) -> None:
+    cache = InventoryCache(tmp_path)
+    cache.save(sample_inventory())
+    everything = frozenset(r.region for r in sample_inventory().regions)
+    scan = FakeScan(slow=everything, gate=threading.Event())
+    app = make_app(scan=scan, inventory_cache=cache)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.3)
+        status = {row.key: row.cells[1].plain for row in table(app).shown_rows}
+        # Failed regions are never cached; the healthy ones show their cached numbers.
+        assert status["eu-north-1"].startswith("refreshing\N{HORIZONTAL ELLIPSIS}")
+        layers = {row.key: row.cells[2].plain for row in table(app).shown_rows}
+        assert layers["eu-north-1"] == "3"
+        assert app.header_info.account == ACCOUNT
+        assert app.header_info.scanning is not None
+        assert app.header_info.data_as_of is not None
+        scan.gate.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.header_info.scanning is None
+        assert {row.cells[1].plain for row in table(app).shown_rows} >= {"ok"}
+
+
+@pilot_test
+async def test_a_refresh_never_lets_an_older_scan_overwrite_a_newer_one() -> None:
+    scan = FakeScan()
+    app: Any = make_app(scan=scan, session=FakeSession())
+    async with app.run_test(size=SIZE) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        generations = app._generations
+        stale = generations.start(["eu-north-1"])
+        fresh = generations.start(["eu-north-1"])
+        assert generations.accept(fresh, "eu-north-1")
+        assert not generations.accept(stale, "eu-north-1")
