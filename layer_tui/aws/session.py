@@ -145,8 +145,10 @@ class AwsSession:
 
     def _raw_client(self, service: str, region: str) -> Any:
         try:
-            return self._boto.client(
-                service,  # type: ignore[call-overload]
+            # Through Any: with or without boto3's type stubs installed, one code path.
+            factory: Any = self._boto.client
+            return factory(
+                service,
                 region_name=region,
                 endpoint_url=self.config.endpoint_url,
                 config=self._botocore_config,
