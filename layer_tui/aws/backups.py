@@ -15,21 +15,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import platformdirs
 import urllib3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from layer_tui.aws.errors import AwsError, describe, error_code
 
-APP_NAME = "layer-tui"
 _CHUNK = 1 << 20
 _http = urllib3.PoolManager(
     timeout=urllib3.Timeout(connect=5, read=60), retries=urllib3.Retry(total=2, redirect=2)
 )
 
-
-def backups_root() -> Path:
-    return Path(platformdirs.user_data_dir(APP_NAME)) / "backups"
 
 
 @dataclass(frozen=True)

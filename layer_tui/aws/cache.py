@@ -18,8 +18,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-
 from layer_tui import clock
 from layer_tui.aws.models import (
     ExternalLayer,
@@ -30,13 +28,10 @@ from layer_tui.aws.models import (
     RegionError,
     RegionInventory,
 )
+from layer_tui.aws.paths import cache_root
 
-APP_NAME = "layer-tui"
 FORMAT = 1
 
-
-def cache_root() -> Path:
-    return Path(platformdirs.user_cache_dir(APP_NAME))
 
 
 def _function(data: dict[str, Any]) -> FunctionRef:

@@ -16,16 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-
 from layer_tui import clock
 from layer_tui.aws.models import iso_utc
-
-APP_NAME = "layer-tui"
-
-
-def journal_path() -> Path:
-    return Path(platformdirs.user_state_dir(APP_NAME)) / "journal.jsonl"
+from layer_tui.aws.paths import journal_path
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,11 @@ from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from layer_tui.aws.backups import BackupRecord, backup_layer_version, backups_root
+from layer_tui.aws.backups import BackupRecord, backup_layer_version
 from layer_tui.aws.errors import AwsError, describe, error_code
 from layer_tui.aws.journal import Journal
 from layer_tui.aws.models import LayerVersion
+from layer_tui.aws.paths import backups_root
 from layer_tui.aws.session import AwsSession, ReadOnlyError
 
 T = TypeVar("T")
