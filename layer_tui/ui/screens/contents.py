@@ -146,8 +146,6 @@ class ContentsScreen(Screen[None]):
         if hasattr(self.app, "header_info"):
             self.watch(self.app, "header_info", lambda info: setattr(header, "info", info))
         self.diff_view.table.can_open = False
-        # Measured now: ResourceTable cannot fit columns it has never measured (on resize).
-        self.diff_view.table.set_rows([])
         header = self.query_one(ZipTreeHeader)
         self.watch(self.tree, "order", lambda order: setattr(header, "order", order), init=False)
         self.watch(self.tree, "order", self._show_crumbs, init=False)

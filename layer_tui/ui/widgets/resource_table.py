@@ -24,7 +24,14 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from layer_tui.ui.widgets.table_model import Column, TableRow, filtered_sorted, line_text
+from layer_tui.ui.widgets.table_model import (
+    Column,
+    TableRow,
+    filtered_sorted,
+    fit_widths,
+    line_text,
+    natural_widths,
+)
 
 UP = "\N{UPWARDS ARROW}"
 DOWN = "\N{DOWNWARDS ARROW}"
@@ -139,7 +146,7 @@ class ResourceTable(ScrollView, can_focus=True):
         #: Whether enter opens a row here; "Open" leaves the footer and help when not.
         self.can_open = True
         self._columns: tuple[Column, ...] = tuple(columns)
-        self._natural: tuple[int, ...] = ()
+        self._natural = natural_widths(self._columns, ())
         self._widths: tuple[int, ...] = ()
         self._all_rows: list[TableRow] = []
         self._view: list[TableRow] = []
@@ -256,38 +263,12 @@ class ResourceTable(ScrollView, can_focus=True):
     # -- building the view ------------------------------------------------------------------
 
     def _measure(self) -> None:
-        natural = []
-        for index, column in enumerate(self._columns):
-            if column.width is not None:
-                natural.append(column.width)
-                continue
-            widest = max((row.cells[index].cell_len for row in self._all_rows), default=0)
-            natural.append(min(column.max_width, max(widest, len(column.label) + 2)))
-        self._natural = tuple(natural)
+        self._natural = natural_widths(self._columns, self._all_rows)
         self._fit()
 
     def _fit(self) -> None:
-        """Shrink the widest fitted columns until the table fits the width it has."""
-        widths = list(self._natural)
-        if len(widths) != len(self._columns):
-            return  # resized before the first rows arrived: nothing to fit yet
-        available = self.scrollable_content_region.width
-        floors = [
-            width if column.width is not None else min(width, max(8, len(column.label) + 2))
-            for width, column in zip(widths, self._columns, strict=True)
-        ]
-        excess = sum(widths) + 2 * len(widths) - available if available > 0 else 0
-        for shrinkable in (
-            [i for i, column in enumerate(self._columns) if not column.keep],
-            list(range(len(widths))),
-        ):
-            while excess > 0 and shrinkable:
-                index = max(shrinkable, key=lambda i: widths[i] - floors[i])
-                if widths[index] <= floors[index]:
-                    break
-                widths[index] -= 1
-                excess -= 1
-        self._widths = tuple(widths)
+        widths = fit_widths(self._natural, self._columns, self.scrollable_content_region.width)
+        self._widths = widths
         self._lines.clear()
         self.virtual_size = Size(sum(widths) + 2 * len(widths), len(self._view) + 1)
 

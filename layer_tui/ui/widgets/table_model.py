@@ -39,6 +39,41 @@ class TableRow:
         return cls(key, tuple(cells), tuple(sort_values), item, haystack)
 
 
+def natural_widths(columns: Sequence[Column], rows: Sequence[TableRow]) -> tuple[int, ...]:
+    """Each column's width before fitting: fixed, or its widest cell (label included)."""
+    widths = []
+    for index, column in enumerate(columns):
+        if column.width is not None:
+            widths.append(column.width)
+            continue
+        widest = max((row.cells[index].cell_len for row in rows), default=0)
+        widths.append(min(column.max_width, max(widest, len(column.label) + 2)))
+    return tuple(widths)
+
+
+def fit_widths(
+    natural: Sequence[int], columns: Sequence[Column], available: int
+) -> tuple[int, ...]:
+    """Shrink the widest columns until the table fits ``available`` cells (names last)."""
+    widths = list(natural)
+    floors = [
+        width if column.width is not None else min(width, max(8, len(column.label) + 2))
+        for width, column in zip(widths, columns, strict=True)
+    ]
+    excess = sum(widths) + 2 * len(widths) - available if available > 0 else 0
+    for shrinkable in (
+        [i for i, column in enumerate(columns) if not column.keep],
+        list(range(len(widths))),
+    ):
+        while excess > 0 and shrinkable:
+            index = max(shrinkable, key=lambda i: widths[i] - floors[i])
+            if widths[index] <= floors[index]:
+                break
+            widths[index] -= 1
+            excess -= 1
+    return tuple(widths)
+
+
 def sort_key(value: Any) -> tuple[int, Any]:
     # None sorts after everything (first when reversed) and is never compared with a value.
     return (1, 0) if value is None else (0, value)
