@@ -332,3 +332,34 @@ async def test_no_credentials_is_one_clear_line_not_a_crash() -> None:
         assert app.load_error == "no AWS credentials found"
         assert "no AWS credentials found" in table(app).empty_text
         assert any("no AWS credentials found" in m for m in notifications(app))
+
+
+@pilot_test
+async def test_keys_are_answered_while_a_screen_builds_its_rows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import threading
+
+    release = threading.Event()
+    build = FunctionsScreen.build_rows
+
+    def slow_build(self: FunctionsScreen, *args: object) -> object:
+        release.wait(10)  # a huge account: the rows take a while
+        return build(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(FunctionsScreen, "build_rows", slow_build)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("f")
+        await pilot.pause()
+        assert isinstance(app.screen, FunctionsScreen)
+        assert table(app).total_rows == 0  # still building
+        await pilot.press("question_mark")  # the app answers meanwhile
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        release.set()
+        await settle(app, pilot)
+        assert isinstance(app.screen, FunctionsScreen)
+        assert table(app).total_rows > 0

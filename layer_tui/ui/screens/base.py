@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -26,6 +26,7 @@ from layer_tui.ui.widgets import (
     ResourceTable,
     TableRow,
 )
+from layer_tui.ui.widgets.table_model import natural_widths
 
 if TYPE_CHECKING:
     from layer_tui.ui.app import LayerTuiApp
@@ -57,6 +58,8 @@ class BrowseScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self._stale = True
+        self._building = False
+        self._build_again = False
 
     @property
     def tui(self) -> LayerTuiApp:
@@ -123,11 +126,43 @@ class BrowseScreen(Screen[None]):
             self.rebuild()
 
     def rebuild(self) -> None:
-        """Rebuild every row from the models (the table keeps the selected ARN)."""
+        """Rebuild every row from the models (the table keeps the selected ARN).
+
+        Rows are built and measured in a thread: at 20,000 functions that takes seconds, and
+        the screen must keep answering keys meanwhile. One build runs at a time; asking again
+        while it runs schedules one more build from the newest inventory when it ends.
+        """
         self._stale = False
+        if self._building:
+            self._build_again = True
+            return
+        self._building = True
         styles = CellStyles.from_variables(self.app.theme_variables)
-        self.table.set_rows(self.build_rows(self.tui.inventory, styles))
-        self._show_details()
+        self._build_rows(self.tui.inventory, styles, self.table.columns)
+
+    @work(thread=True, exit_on_error=False, group="rows")
+    def _build_rows(
+        self, inventory: Inventory | None, styles: CellStyles, columns: tuple[Column, ...]
+    ) -> None:
+        built: tuple[list[TableRow], tuple[int, ...]] | None = None
+        try:
+            rows = self.build_rows(inventory, styles)
+            built = (rows, natural_widths(columns, rows))
+        finally:
+            self.app.call_from_thread(self._rows_built, columns, built)
+
+    def _rows_built(
+        self, columns: tuple[Column, ...], built: tuple[list[TableRow], tuple[int, ...]] | None
+    ) -> None:
+        self._building = False
+        # Rows built for columns the screen has since replaced (drift toggle) are dropped.
+        if built is not None and self.is_attached and columns == self.table.columns:
+            rows, natural = built
+            self.table.set_rows(rows, natural=natural)
+            self._show_details()
+        if self._build_again and self.is_attached:
+            self._build_again = False
+            self.rebuild()
 
     @on(ResourceTable.Changed)
     def _table_changed(self, event: ResourceTable.Changed) -> None:
