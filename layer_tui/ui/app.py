@@ -30,16 +30,10 @@ from layer_tui.ui.commands import (
     ScreenActionsProvider,
     navigation_commands,
     profile_choices,
-    region_choices,
 )
-from layer_tui.ui.formatting import LayerVersionArn
+from layer_tui.ui.navigation import Navigation
 from layer_tui.ui.screens.base import MUTATING_ACTIONS
-from layer_tui.ui.screens.consumers import ConsumersScreen
-from layer_tui.ui.screens.functions import FunctionsScreen
-from layer_tui.ui.screens.help import HelpScreen, screen_bindings
-from layer_tui.ui.screens.layers import LayersScreen
 from layer_tui.ui.screens.regions import RegionsScreen
-from layer_tui.ui.screens.versions import VersionsScreen
 from layer_tui.ui.state import RegionScan, ScanGenerations, data_as_of, merge_regions
 from layer_tui.ui.widgets import HeaderInfo
 
@@ -71,7 +65,7 @@ def _available_profiles() -> list[str]:
     return sorted(boto3.Session().available_profiles)
 
 
-class LayerTuiApp(ChangeActions, App[int]):
+class LayerTuiApp(Navigation, ChangeActions, App[int]):
     """Browse regions, layers, versions and the functions that use them."""
 
     CSS_PATH = "app.tcss"
@@ -299,58 +293,6 @@ class LayerTuiApp(ChangeActions, App[int]):
             self.scan_states = states
             self._update_header()
         self.notify(str(error), title="AWS", severity="error", timeout=12)
-
-    # -- navigation -------------------------------------------------------------------------
-
-    def open_layers(self, region: str | None) -> None:
-        self.push_screen(LayersScreen(region))
-
-    def open_versions(self, layer_arn: str) -> None:
-        self.push_screen(VersionsScreen(layer_arn))
-
-    def open_consumers(self, version_arn: str) -> None:
-        self.push_screen(ConsumersScreen(version_arn))
-
-    def _screen_region(self) -> str | None:
-        screen = self.screen
-        if (region := getattr(screen, "region_name", None)) is not None:
-            return str(region)
-        parsed = getattr(screen, "parsed", None)
-        return parsed.region if isinstance(parsed, LayerVersionArn) else None
-
-    def _back_to_root(self) -> None:
-        while len(self.screen_stack) > 2:
-            self.pop_screen()
-
-    def action_functions(self) -> None:
-        if not isinstance(self.screen, FunctionsScreen):
-            self.push_screen(FunctionsScreen(self._screen_region()))
-
-    def action_help(self) -> None:
-        screen = self.screen
-        if isinstance(screen, HelpScreen):
-            return
-        title = " \N{SINGLE RIGHT-POINTING ANGLE QUOTATION MARK} ".join(
-            crumbs() if (crumbs := getattr(screen, "crumbs", None)) else [type(screen).__name__]
-        )
-        self.push_screen(HelpScreen(title, screen_bindings(screen)))
-
-    def known_regions(self) -> list[str]:
-        names = set(self.scan_states) | set(self.config.regions)
-        if self.inventory is not None:
-            names |= {r.region for r in self.inventory.regions}
-        return sorted(names)
-
-    def go_to_region(self, region: str) -> None:
-        self._back_to_root()
-        self.open_layers(region)
-
-    def action_switch_region(self) -> None:
-        self.search_commands(region_choices(self), "Go to region\N{HORIZONTAL ELLIPSIS}")
-
-    def go_to_region_all(self) -> None:
-        self._back_to_root()
-        self.open_layers(None)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="profiles")
     def action_switch_profile(self) -> None:
