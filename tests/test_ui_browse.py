@@ -312,6 +312,7 @@ async def test_profile_switcher_rescans_another_account() -> None:
     app = make_app(scan=scan, profiles=("default", "prod"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
+        before = app.operations.session
         await pilot.press("o")
         await settle(app, pilot)
         await pilot.press(*"prod")
@@ -321,6 +322,9 @@ async def test_profile_switcher_rescans_another_account() -> None:
         assert app.config.profile == "prod"
         assert app.header_info.profile == "prod"
         assert len(scan.calls) == 2
+        # Changes made after the switch go to the new account, not the one left behind.
+        assert app.operations.session is not before
+        assert app.operations.session.profile_label == "prod"
 
 
 @pilot_test

@@ -65,118 +65,121 @@ class ChangeActions:
 
     _operations: LayerOperations | None = None
 
+    # Provided by the App this is mixed into.
+    read_only: bool
+    inventory: Inventory | None
+    screen: Any
+    _bindings: Any
+    notify: Any
+    push_screen: Any
+    push_screen_wait: Any
+    start_scan: Any
+    _ensure_session: Any
+    _screen_region: Any
+
     def bind_change_keys(self) -> None:
-        app: Any = self
-        app._bindings.bind("i", "inspect", "Inspect")
-        if not app.read_only:
+        self._bindings.bind("i", "inspect", "Inspect")
+        if not self.read_only:
             for key, action, description in MUTATING_KEYS:
-                app._bindings.bind(key, action, description)
+                self._bindings.bind(key, action, description)
 
     @property
     def operations(self) -> LayerOperations:
-        if self._operations is None:
+        """The gate for every change, on the current session (a profile switch replaces it)."""
+        session = self._ensure_session()
+        if self._operations is None or self._operations.session is not session:
             from layer_tui.aws.journal import Journal
             from layer_tui.aws.operations import LayerOperations
 
-            app: Any = self
-            self._operations = LayerOperations(app._ensure_session(), Journal())
+            self._operations = LayerOperations(session, Journal())
         return self._operations
 
     # -- what is selected -----------------------------------------------------------------
 
     def _selection(self) -> tuple[Any, Any]:
         """(the screen on top, the model behind its selected row or None)."""
-        app: Any = self
-        screen = app.screen
+        screen = self.screen
         table = getattr(screen, "table", None)
         row = table.selected_row if table is not None else None
         return screen, (row.item if row is not None else None)
 
     def _selected_version(self) -> LayerVersion | None:
-        app: Any = self
         screen, item = self._selection()
         if isinstance(item, LayerVersion):
             return item
         arn = getattr(screen, "version_arn", None)
-        return find_version(app.inventory, arn) if arn else None
+        return find_version(self.inventory, arn) if arn else None
 
     def _selected_layer(self) -> Layer | None:
-        app: Any = self
         screen, item = self._selection()
         if isinstance(item, Layer):
             return item
         if isinstance(item, LayerVersion):
-            return find_layer(app.inventory, item.layer_arn)
+            return find_layer(self.inventory, item.layer_arn)
         arn = getattr(screen, "layer_arn", None) or getattr(screen, "version_arn", None)
         if arn and arn.count(":") == 7:
             arn = arn.rsplit(":", 1)[0]
-        return find_layer(app.inventory, arn) if arn else None
+        return find_layer(self.inventory, arn) if arn else None
 
     def _current_region(self) -> str | None:
-        app: Any = self
         layer = self._selected_layer()
         if layer is not None:
             return layer.region
-        region: str | None = app._screen_region()
+        region: str | None = self._screen_region()
         if region:
             return region
-        regions = [r.region for r in app.inventory.regions if not r.error] if app.inventory else []
-        return regions[0] if regions else None
+        scanned = self.inventory.regions if self.inventory else ()
+        return next((r.region for r in scanned if not r.error), None)
 
     def _after_change(self, changed: bool | None, region: str | None) -> None:
-        app: Any = self
         if changed and region:
-            app.start_scan([region])
+            self.start_scan([region])
 
     # -- actions ------------------------------------------------------------------------------
 
     def action_inspect(self) -> None:
         from layer_tui.ui.screens.contents import ContentsScreen
 
-        app: Any = self
         version = self._selected_version()
         if version is None:
-            app.notify("Select a layer version to inspect (open a layer first).")
+            self.notify("Select a layer version to inspect (open a layer first).")
             return
-        layer = find_layer(app.inventory, version.layer_arn)
+        layer = find_layer(self.inventory, version.layer_arn)
         others = [v.arn for v in layer.versions if v.arn != version.arn] if layer else []
-        app.push_screen(ContentsScreen(app._ensure_session(), version.arn, other_versions=others))
+        self.push_screen(ContentsScreen(self._ensure_session(), version.arn, other_versions=others))
 
     @work(exclusive=True, group="change")
     async def action_delete(self) -> None:
         from layer_tui.ui.dialogs.delete import DeleteVersionDialog
 
-        app: Any = self
         version = self._selected_version()
         if version is None:
-            app.notify("Select a layer version to delete (open a layer first).")
+            self.notify("Select a layer version to delete (open a layer first).")
             return
-        changed = await app.push_screen_wait(DeleteVersionDialog(self.operations, [version]))
+        changed = await self.push_screen_wait(DeleteVersionDialog(self.operations, [version]))
         self._after_change(changed, version.region)
 
     @work(exclusive=True, group="change")
     async def action_keep_newest(self) -> None:
         from layer_tui.ui.dialogs.delete import KeepNewestDialog
 
-        app: Any = self
         layer = self._selected_layer()
         if layer is None:
-            app.notify("Select a layer first.")
+            self.notify("Select a layer first.")
             return
-        changed = await app.push_screen_wait(KeepNewestDialog(self.operations, layer.versions))
+        changed = await self.push_screen_wait(KeepNewestDialog(self.operations, layer.versions))
         self._after_change(changed, layer.region)
 
     @work(exclusive=True, group="change")
     async def action_publish(self) -> None:
         from layer_tui.ui.dialogs.publish import PublishDialog
 
-        app: Any = self
         region = self._current_region()
         if region is None:
-            app.notify("No region is ready yet; wait for the scan.")
+            self.notify("No region is ready yet; wait for the scan.")
             return
         layer = self._selected_layer()
-        changed = await app.push_screen_wait(
+        changed = await self.push_screen_wait(
             PublishDialog(self.operations, region, layer.name if layer else None)
         )
         self._after_change(changed, region)
@@ -185,14 +188,13 @@ class ChangeActions:
     async def action_repin(self) -> None:
         from layer_tui.ui.dialogs.repin import RepinDialog
 
-        app: Any = self
         layer = self._selected_layer()
         if layer is None:
-            app.notify("Select a layer or a version to repin its consumers.")
+            self.notify("Select a layer or a version to repin its consumers.")
             return
         version = self._selected_version()
         target = version.version if version is not None else None
-        changed = await app.push_screen_wait(
+        changed = await self.push_screen_wait(
             RepinDialog(self.operations, layer.region, layer, target, None)
         )
         self._after_change(changed, layer.region)
@@ -201,16 +203,14 @@ class ChangeActions:
     async def action_undo(self) -> None:
         from layer_tui.ui.dialogs.undo import UndoDialog
 
-        app: Any = self
-        changed = await app.push_screen_wait(UndoDialog(self.operations))
+        changed = await self.push_screen_wait(UndoDialog(self.operations))
         if changed:
-            app.start_scan(None)
+            self.start_scan(None)
 
     @work(exclusive=True, group="change")
     async def action_restore(self) -> None:
         from layer_tui.ui.dialogs.restore import RestoreDialog
 
-        app: Any = self
-        changed = await app.push_screen_wait(RestoreDialog(self.operations))
+        changed = await self.push_screen_wait(RestoreDialog(self.operations))
         if changed:
-            app.start_scan(None)
+            self.start_scan(None)
