@@ -11,76 +11,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
-from rich.style import Style
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.content import Content
 from textual.timer import Timer
-from textual.widgets import Button, DataTable, ProgressBar, Select, SelectionList, Static
+from textual.widgets import Button, DataTable, Select, SelectionList, Static
 
 from layer_tui.aws.models import LATEST, Layer
 from layer_tui.aws.operations import LayerOperations
-from layer_tui.aws.repin import RepinOutcome, RepinPlan, RepinReport, apply_repin, plan_repin
-from layer_tui.ui.dialogs.base import OperationDialog, StatusLine, layer_list, styles_of
+from layer_tui.aws.repin import RepinPlan, RepinReport, apply_repin, plan_repin
+from layer_tui.ui.dialogs.plan_dialog import PlanDialog, preview_rows
 
 _DEBOUNCE = 0.3
 
 
-def summarize_report(report: RepinReport, verb: str = "moved") -> str:
-    """``2 moved; 1 skipped (api: already on the target); 1 failed (job: …)``."""
-    parts = [f"{report.count('moved')} {verb}"]
-    for status, label in (("skipped", "skipped"), ("changed", "changed since the plan"),
-                          ("failed", "failed")):
-        picked = [o for o in report.outcomes if o.status == status]
-        if picked:
-            why = ", ".join(f"{o.function}: {o.detail}" if o.detail else o.function
-                            for o in picked)
-            parts.append(f"{len(picked)} {label} ({why})")
-    return "; ".join(parts)
-
-
-def preview_rows(table: DataTable[Text], plan: RepinPlan, dialog: OperationDialog) -> None:
-    """Fill ``table`` (Function, Current, New, Flags, Result) from ``plan``."""
-    styles = styles_of(dialog)
-    table.clear()
-    for item in plan.items:
-        changed = next((new for old, new in zip(item.current_layers, item.new_layers,
-                                                strict=False) if old != new), None)
-        old = next((old for old, new in zip(item.current_layers, item.new_layers,
-                                            strict=False) if old != new), None)
-        if item.blocked:
-            note = Text(item.blocked, style=styles.error)
-        elif not item.changes:
-            note = Text("nothing to change", style=styles.muted)
-        else:
-            note = Text("; ".join(item.flags), style=styles.warning)
-        table.add_row(
-            Text(item.function, style="bold"),
-            layer_list(item.current_layers, old, styles.warning),
-            layer_list(item.new_layers, changed, styles.accent + Style(bold=True)),
-            note,
-            Text(""),
-            key=item.function,
-        )
-
-
-def show_outcome(table: DataTable[Text], outcome: RepinOutcome,
-                 dialog: OperationDialog) -> None:
-    styles = styles_of(dialog)
-    style = {"moved": styles.success, "failed": styles.error}.get(outcome.status, styles.warning)
-    if outcome.status == "moved" or not outcome.detail:
-        label = outcome.detail or outcome.status
-    else:
-        label = f"{outcome.status}: {outcome.detail}"
-    if outcome.function in table.rows:
-        table.update_cell(outcome.function, "result", Text(label, style=style),
-                          update_width=True)
-
-
-class RepinDialog(OperationDialog):
+class RepinDialog(PlanDialog):
     """Move consumers of ``layer`` to one version; dismisses True if any function moved."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -113,7 +60,6 @@ class RepinDialog(OperationDialog):
         self.plan: RepinPlan | None = None
         self._plan_key: tuple[object, ...] | None = None
         self._debounce: Timer | None = None
-        self.report: RepinReport | None = None
 
     # -- composition -------------------------------------------------------------------------
 
@@ -136,18 +82,8 @@ class RepinDialog(OperationDialog):
                 id="functions",
             )
             yield Static(Content("Preview"), classes="field-label")
-            table: DataTable[Text] = DataTable(id="preview", cursor_type="row", zebra_stripes=True)
-            table.add_column("Function", key="function")
-            table.add_column("Current", key="current")
-            table.add_column("New", key="new")
-            table.add_column("Flags", key="flags")
-            table.add_column("Result", key="result")
-            yield table
-            yield ProgressBar(show_eta=False, classes="-idle", id="progress")
-            yield StatusLine(id="status")
-            with Horizontal(classes="buttons"):
-                yield Button("Cancel", id="cancel")
-                yield Button("Apply (ctrl+s)", variant="primary", id="apply", disabled=True)
+            yield from self.compose_plan_table("New", "Flags")
+            yield from self.compose_controls("Apply (ctrl+s)", "primary")
 
     def _function_label(self, name: str) -> str:
         number = self.on_version.get(name)
@@ -239,39 +175,22 @@ class RepinDialog(OperationDialog):
             return
         if self._plan_key != (self.target_arn(), self.chosen()):
             return
-        self.busy = True
-        for selector in ("#apply", "#target", "#functions"):
+        self.start_progress(
+            len(plan.items),
+            "moving\N{HORIZONTAL ELLIPSIS} (escape stops after the function in flight)",
+        )
+        for selector in ("#target", "#functions"):
             self.query_one(selector).disabled = True
-        bar = self.query_one("#progress", ProgressBar)
-        bar.update(total=len(plan.items), progress=0)
-        bar.remove_class("-idle")
         self.query_one("#cancel", Button).focus()
-        self.say("moving\N{HORIZONTAL ELLIPSIS} (escape stops after the function in flight)")
         self.apply_plan(plan)
-
-    @on(Button.Pressed, "#apply")
-    def _apply_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.action_apply()
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.action_cancel()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="apply")
     def apply_plan(self, plan: RepinPlan) -> RepinReport:
         return apply_repin(
             self.ops, plan,
-            progress=lambda outcome: self.app.call_from_thread(self._outcome, outcome),
+            progress=lambda outcome: self.app.call_from_thread(self.outcome_arrived, outcome),
             cancelled=self.cancel_requested.is_set,
         )
-
-    def _outcome(self, outcome: RepinOutcome) -> None:
-        if outcome.status == "moved":
-            self.changed = True
-        self.query_one("#progress", ProgressBar).advance(1)
-        show_outcome(self.query_one("#preview", DataTable), outcome, self)
 
     def cancel_message(self) -> str:
         return "stopping after the function in flight\N{HORIZONTAL ELLIPSIS}"
@@ -281,16 +200,7 @@ class RepinDialog(OperationDialog):
             key, plan = result  # type: ignore[misc]
             self._show_plan(key, plan)
             return
-        report: RepinReport = result  # type: ignore[assignment]
-        self.report = report
-        self.changed = self.changed or report.count("moved") > 0
-        level = "success" if report.count("moved") == len(report.outcomes) else "warning"
-        if report.count("failed"):
-            level = "error"
-        self.say(summarize_report(report), level)
-        cancel = self.query_one("#cancel", Button)
-        cancel.label = "Close"
-        cancel.focus()
+        self.finish(result, "moved")  # type: ignore[arg-type]
 
     def worker_failed(self, group: str, message: str) -> None:
         super().worker_failed(group, message)
