@@ -127,3 +127,23 @@ async def test_a_refresh_never_lets_an_older_scan_overwrite_a_newer_one() -> Non
         fresh = generations.start(["eu-north-1"])
         assert generations.accept(fresh, "eu-north-1")
         assert not generations.accept(stale, "eu-north-1")
+
+
+@pilot_test
+async def test_refresh_does_not_ask_again_for_sizes_it_knows(demo_sandbox: Sandbox) -> None:
+    # No cache on disk (as in --demo): the first scan's sizes still serve the refresh.
+    config = SessionConfig(endpoint_url=demo_sandbox.endpoint_url, demo=True,
+                           regions=("eu-north-1",), rate_per_second=500.0)
+    app = LayerTuiApp(config, endpoint_label="sandbox")
+    async with app.run_test(size=SIZE) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        first = app.inventory
+        assert first is not None and first.region("eu-north-1").layers
+        demo_sandbox.stats.reset()
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert demo_sandbox.stats.calls("ListFunctions") > 0  # it did rescan
+        assert demo_sandbox.stats.calls("GetLayerVersion") == 0
+        assert app.inventory.region("eu-north-1").layers == first.region("eu-north-1").layers

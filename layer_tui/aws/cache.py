@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from layer_tui import clock
+from layer_tui.aws.inventory import sized_versions
 from layer_tui.aws.models import (
     ExternalLayer,
     FunctionRef,
@@ -141,13 +142,5 @@ class InventoryCache:
 
     def known_versions(self, account: str, regions: Iterable[str]) -> dict[str, LayerVersion]:
         """Sized versions from earlier scans: a version's size and hash never change."""
-        known: dict[str, LayerVersion] = {}
-        for name in regions:
-            region = self.load_region(account, name)
-            if region is None:
-                continue
-            for layer in region.layers:
-                for version in layer.versions:
-                    if version.code_size is not None and version.code_sha256:
-                        known[version.arn] = version
-        return known
+        loaded = (self.load_region(account, name) for name in regions)
+        return sized_versions(r for r in loaded if r is not None)

@@ -157,6 +157,17 @@ def _with_size(lambda_client: Any, version: LayerVersion) -> LayerVersion:
     return _version_from_api(response, version.layer_name, version.region)
 
 
+def sized_versions(regions: Iterable[RegionInventory]) -> dict[str, LayerVersion]:
+    """Versions whose size and hash are known, by ARN: a later scan need not ask again."""
+    return {
+        version.arn: version
+        for region in regions
+        for layer in region.layers
+        for version in layer.versions
+        if version.code_size is not None and version.code_sha256
+    }
+
+
 def consumer_index(
     functions: Iterable[FunctionRef],
 ) -> dict[str, list[FunctionRef]]:

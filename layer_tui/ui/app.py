@@ -186,14 +186,15 @@ class LayerTuiApp(Navigation, ChangeActions, App[int]):
     def _scan_worker(self, regions: tuple[str, ...] | None, generation: int) -> None:
         session = self._ensure_session()
         account = session.account_id()
-        cached, extra = None, {}
-        if self._cache is not None:
-            if self.inventory is None:
-                cached = self._cache.load(account, regions)
-            # A version's size and hash never change: sizes known from earlier scans save
-            # one GetLayerVersion call per version.
-            names = regions or self._cache.cached_regions(account)
-            extra["known_versions"] = self._cache.known_versions(account, names)
+        from layer_tui.aws.inventory import sized_versions
+
+        cached = None
+        if self._cache is not None and self.inventory is None:
+            cached = self._cache.load(account, regions)
+        # A version's size and hash never change: what the last scan (or the cache) knows
+        # saves one GetLayerVersion call per version.
+        shown = cached or self.inventory
+        known = sized_versions(shown.regions) if shown is not None else {}
         self.post_message(
             self.AccountResolved(
                 generation, account, session.profile_label, session.endpoint_label, cached
@@ -203,7 +204,9 @@ class LayerTuiApp(Navigation, ChangeActions, App[int]):
         def report(progress: ScanProgress) -> None:
             self.post_message(self.ScanProgressed(generation, progress))
 
-        scanned = self._scan(session, list(regions) if regions else None, progress=report, **extra)
+        scanned = self._scan(
+            session, list(regions) if regions else None, progress=report, known_versions=known
+        )
         self.post_message(self.ScanFinished(generation, scanned))
 
     def _ensure_session(self) -> Any:
