@@ -53,25 +53,6 @@ def _no_progress(_: ScanProgress) -> None:
     pass
 
 
-@dataclass(frozen=True)
-class LayerArn:
-    """The parts of ``arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION``."""
-
-    partition: str
-    region: str
-    account: str
-    name: str
-    version: int | None
-
-    @classmethod
-    def parse(cls, arn: str) -> LayerArn | None:
-        parts = arn.split(":")
-        if len(parts) not in (7, 8) or parts[0] != "arn" or parts[5] != "layer":
-            return None
-        version = int(parts[7]) if len(parts) == 8 and parts[7].isdigit() else None
-        return cls(parts[1], parts[3], parts[4], parts[6], version)
-
-
 def _unqualified_function_arn(arn: str) -> str:
     # ListFunctions(FunctionVersion=ALL) returns qualified ARNs (":7", ":$LATEST").
     parts = arn.split(":")

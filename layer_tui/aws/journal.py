@@ -2,7 +2,7 @@
 
 The "before" line is written and flushed to disk before AWS is asked, so that a process killed
 mid-call still leaves a trace of what it was about to do; a "before" without its "after" means
-"outcome unknown — look at AWS". Content bytes are never written, only their size and hash.
+"outcome unknown — look at AWS". Content bytes are never written, only their sizes.
 """
 
 from __future__ import annotations
@@ -159,12 +159,3 @@ class Journal:
                 except (ValueError, KeyError, TypeError):
                     continue
 
-    def unfinished(self) -> list[JournalEntry]:
-        """"before" lines with no "after": calls whose outcome the journal cannot tell."""
-        open_calls: dict[str, JournalEntry] = {}
-        for entry in self.entries():
-            if entry.phase == "before":
-                open_calls[entry.id] = entry
-            else:
-                open_calls.pop(entry.id, None)
-        return list(open_calls.values())

@@ -7,7 +7,6 @@ keys in the UI.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,7 +57,6 @@ class LayerOperations:
         self.session = session
         self.journal = journal or Journal()
         self.backups = backups or backups_root()
-        self._lock = threading.Lock()
 
     def check_writable(self) -> None:
         if self.session.read_only:

@@ -13,7 +13,7 @@ import re
 import stat
 import tempfile
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -291,6 +291,3 @@ def restore_request(metadata: dict[str, Any], zip_path: Path) -> PublishRequest:
         architectures=tuple(metadata.get("CompatibleArchitectures") or ()),
     )
 
-
-def runtimes_from(text: Sequence[str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(t.strip() for t in text if t.strip()))

@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -228,24 +226,12 @@ def _refuse_mutation(model: Any, **_: Any) -> None:
         )
 
 
-@contextmanager
-def aws_call(action: str) -> Iterator[None]:
-    """Run AWS calls and re-raise any failure as an ``AwsError`` that names ``action``."""
-    try:
-        yield
-    except AwsError:
-        raise
-    except (BotoCoreError, ClientError) as exc:
-        raise describe(exc, action) from exc
-
-
 __all__ = [
     "DEFAULT_RATE_PER_SECOND",
     "AwsSession",
     "RateLimiter",
     "ReadOnlyError",
     "SessionConfig",
-    "aws_call",
     "error_code",
     "limiter_for",
 ]

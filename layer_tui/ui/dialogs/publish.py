@@ -10,7 +10,6 @@ with no permissions, so afterwards the dialog offers to copy the previous versio
 from __future__ import annotations
 
 import json
-import threading
 import zipfile
 from datetime import datetime
 from pathlib import Path
@@ -106,7 +105,6 @@ class PublishDialog(OperationDialog):
         self._debounce: Timer | None = None
         self._copy_from: tuple[int, list[dict[str, Any]]] | None = None
         self.published: dict[str, Any] | None = None
-        self._lock = threading.Lock()
 
     def compose(self) -> ComposeResult:
         with Vertical(id="frame") as frame:
