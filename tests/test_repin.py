@@ -238,3 +238,32 @@ def test_read_only_refuses_repin_and_undo(estate: Sandbox, tmp_path: Path) -> No
         apply_repin(ops, plan)
     assert layers_of(estate, "svc-0")[1] == geo(estate, 1)
     assert list(ops.journal.entries()) == []
+
+
+def test_a_target_that_breaks_the_unzipped_budget_is_blocked(
+    estate: Sandbox, tmp_path: Path
+) -> None:
+    from layer_tui.aws.repin import UnzippedSizes
+
+    # 300 MB of zeros deflate to a few hundred KB: small to publish, too big to unzip.
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive, archive.open(
+        "python/blob.bin", "w", force_zip64=True
+    ) as blob:
+        for _ in range(300):
+            blob.write(bytes(1 << 20))
+    lam = estate.client("lambda", REGION)
+    big = lam.publish_layer_version(LayerName="geo", Content={"ZipFile": buf.getvalue()},
+                                    CompatibleRuntimes=["python3.12"])["LayerVersionArn"]
+    ops = make_ops(estate, tmp_path)
+    sizes = UnzippedSizes(ops.session)
+    plan = plan_repin(ops, REGION, big, ["svc-0"], unzipped_size=sizes)
+    item = plan.items[0]
+    assert item.blocked == "over the unzipped size limit"
+    assert any("262,144,000-byte limit" in flag for flag in item.flags)
+    assert sizes(big) == 300 * (1 << 20)
+    fine = plan_repin(ops, REGION, geo(estate, 2), ["svc-0"], unzipped_size=sizes)
+    assert fine.items[0].blocked is None
+    assert not any("limit" in flag for flag in fine.items[0].flags)
+    assert apply_repin(ops, plan).count("moved") == 0
+    assert layers_of(estate, "svc-0")[1] == geo(estate, 1)

@@ -8,6 +8,7 @@ retried blindly. Every update is journaled with the lists before and after; undo
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -17,8 +18,10 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from layer_tui.aws.errors import AwsError, describe, error_code
+from layer_tui.aws.inspection import inspect_layer_version
 from layer_tui.aws.operations import LayerOperations
 from layer_tui.aws.publishing import UNZIPPED_BUDGET
+from layer_tui.aws.session import AwsSession
 
 STACK_TAG = "aws:cloudformation:stack-name"
 CONFLICT_RETRIES = 6
@@ -81,6 +84,35 @@ class RepinReport:
         return ", ".join(parts)
 
 
+class UnzippedSizes:
+    """Unzipped size of layer versions by ARN, from their central directories (Range reads).
+
+    Each version is read once per instance; one that cannot be read (another account's layer
+    not shared with us, no content URL) is ``None``, and the budget check then says nothing
+    rather than guess.
+    """
+
+    def __init__(self, session: AwsSession) -> None:
+        self._session = session
+        self._known: dict[str, int | None] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, arn: str) -> int | None:
+        with self._lock:
+            if arn in self._known:
+                return self._known[arn]
+        size: int | None = None
+        try:
+            client = self._session.client("lambda", arn.split(":")[3])
+            report = inspect_layer_version(client, arn, with_elf=False)
+            size = report.uncompressed_size if report.contents_read else None
+        except (AwsError, ClientError, BotoCoreError, ValueError, IndexError):
+            size = None
+        with self._lock:
+            self._known[arn] = size
+        return size
+
+
 def swap_layer(layers: Sequence[str], layer_arn: str, target_arn: str) -> tuple[str, ...]:
     """The same list with every version of ``layer_arn`` replaced by ``target_arn``, in place."""
     return tuple(target_arn if arn.rsplit(":", 1)[0] == layer_arn else arn for arn in layers)
@@ -140,8 +172,9 @@ def plan_repin(
         if all(s is not None for s in sizes):
             total = int(config.get("CodeSize") or 0) + sum(s or 0 for s in sizes)
             if total > UNZIPPED_BUDGET:
-                flags.append(f"function + layers would be {total:,} bytes unzipped, over "
-                             f"the {UNZIPPED_BUDGET:,}-byte limit")
+                # The function's own code counts at its zipped size: a lower bound.
+                flags.append(f"function + layers would be at least {total:,} bytes unzipped, "
+                             f"over the {UNZIPPED_BUDGET:,}-byte limit")
                 blocked = "over the unzipped size limit"
         items.append(RepinItem(name, region, str(config.get("RevisionId", "")), current, new,
                                runtime, tuple(flags), blocked))

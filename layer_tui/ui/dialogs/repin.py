@@ -21,7 +21,7 @@ from textual.widgets import Button, DataTable, Select, SelectionList, Static
 
 from layer_tui.aws.models import LATEST, Layer
 from layer_tui.aws.operations import LayerOperations
-from layer_tui.aws.repin import RepinPlan, RepinReport, apply_repin, plan_repin
+from layer_tui.aws.repin import RepinPlan, RepinReport, UnzippedSizes, apply_repin, plan_repin
 from layer_tui.ui.dialogs.plan_dialog import PlanDialog, preview_rows
 
 _DEBOUNCE = 0.3
@@ -60,6 +60,8 @@ class RepinDialog(PlanDialog):
         self.plan: RepinPlan | None = None
         self._plan_key: tuple[object, ...] | None = None
         self._debounce: Timer | None = None
+        #: Unzipped sizes of the layers in the plans, read once each, for the 250 MB check.
+        self.layer_sizes = UnzippedSizes(ops.session)
 
     # -- composition -------------------------------------------------------------------------
 
@@ -149,7 +151,9 @@ class RepinDialog(PlanDialog):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="plan")
     def make_plan(self, target: str, functions: tuple[str, ...]) -> tuple[object, RepinPlan]:
-        return (target, functions), plan_repin(self.ops, self.region_name, target, functions)
+        return (target, functions), plan_repin(
+            self.ops, self.region_name, target, functions, unzipped_size=self.layer_sizes
+        )
 
     def _show_plan(self, key: object, plan: RepinPlan) -> None:
         if key != self._plan_key or self.busy:
