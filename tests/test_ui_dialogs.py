@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import io
 import zipfile
@@ -15,6 +16,7 @@ from textual.app import App
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Input
+from textual.worker import WorkerCancelled, WorkerState
 from ui_fixtures import NOW, pilot_test
 
 from layer_tui import clock
@@ -140,8 +142,19 @@ def screen_text(app: App[Any]) -> str:
 
 
 async def settle(app: App[Any], pilot: Pilot[Any]) -> None:
+    """Until the dialog on top is mounted and none of its workers is still going.
+
+    On a loaded machine one pause may not be enough for the dialog to mount and start its
+    first worker, and a worker's result may start another: wait for all of that, boundedly.
+    """
     await pilot.pause()
-    await app.workers.wait_for_complete()
+    for _ in range(100):
+        busy = [w for w in app.workers if w.state in (WorkerState.PENDING, WorkerState.RUNNING)]
+        if app.screen.is_mounted and not busy:
+            break
+        with contextlib.suppress(WorkerCancelled):
+            await app.workers.wait_for_complete(busy or None)
+        await pilot.pause(0.02)
     await pilot.pause()
 
 
