@@ -205,11 +205,11 @@ class ResourceTable(ScrollView, can_focus=True):
         """
         wanted = select or self.selected_key
         self._all_rows = list(rows)
-        if natural is not None and len(natural) == len(self._columns):
+        if natural is None:
+            self._measure()
+        else:
             self._natural = natural
             self._fit()
-        else:
-            self._measure()
         self._rebuild(wanted)
 
     def select_key(self, key: str) -> bool:
