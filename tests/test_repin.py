@@ -267,3 +267,18 @@ def test_a_target_that_breaks_the_unzipped_budget_is_blocked(
     assert not any("limit" in flag for flag in fine.items[0].flags)
     assert apply_repin(ops, plan).count("moved") == 0
     assert layers_of(estate, "svc-0")[1] == geo(estate, 1)
+
+
+def test_cancel_stops_after_the_function_in_flight(estate: Sandbox, tmp_path: Path) -> None:
+    ops = make_ops(estate, tmp_path)
+    names = [f"svc-{n}" for n in range(4)]
+    plan = plan_repin(ops, REGION, geo(estate, 2), names)
+    done: list[str] = []
+    report = apply_repin(ops, plan, progress=lambda o: done.append(o.function),
+                         cancelled=lambda: len(done) >= 2)
+    statuses = [(o.function, o.status, o.detail) for o in report.outcomes]
+    assert statuses[:2] == [("svc-0", "moved", ""), ("svc-1", "moved", "")]
+    assert statuses[2:] == [(n, "skipped", "cancelled before its turn") for n in names[2:]]
+    for name in names[2:]:  # nothing half-applied: the rest keep their lists
+        assert layers_of(estate, name)[1] == geo(estate, 1)
+    assert sum(1 for e in ops.journal.entries() if e.phase == "after") == 2
