@@ -593,3 +593,13 @@ def test_a_profile_that_does_not_exist_does_not_break_the_sandbox(
     published_zip(sandbox)
     assert sandbox.client("sts").get_caller_identity()["Account"] == sandbox.account_id
     assert [x["LayerName"] for x in lambda_client(sandbox).list_layers()["Layers"]] == ["geo"]
+
+
+def test_a_stopped_sandbox_leaves_no_bucket_behind_for_the_next() -> None:
+    # Bucket names are global in S3 (and in moto's index of them): a later sandbox must be
+    # able to create a bucket of the same name once the first one has stopped.
+    for round_ in range(2):
+        with Sandbox(regions=("us-east-1",)) as box:
+            s3 = box.client("s3", "us-east-1")
+            s3.create_bucket(Bucket="artifacts")
+            assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["artifacts"], round_

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import secrets
+import sys
 import threading
 from collections.abc import Sequence
 from types import TracebackType
@@ -182,6 +183,14 @@ class Sandbox:
         with backend_lock:
             for backends in list(BackendDict._instances):  # type: ignore[misc]
                 backends.pop(self.account_id, None)
+            # S3 keeps a process-wide bucket name → account index (bucket names are global);
+            # an entry left pointing at the forgotten account sends the next sandbox's calls
+            # for that name into endless recursion inside moto.
+            s3_models = sys.modules.get("moto.s3.models")  # not loaded: no bucket to forget
+            owners = s3_models.s3_backends.bucket_accounts if s3_models else {}
+            for bucket, (_, account) in list(owners.items()):
+                if account == self.account_id:
+                    owners.pop(bucket, None)
         with _accounts_lock:
             _accounts_in_use.discard(self.account_id)
 
