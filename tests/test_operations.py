@@ -185,13 +185,13 @@ def test_bad_sources(tmp_path: Path) -> None:
     with pytest.raises(InvalidInput, match="is empty"):
         prepare_archive(tmp_path / "zero.zip")
     locked = layer_tree(tmp_path / "locked")
-    locked.chmod(0)
-    try:
-        if not (locked / "python").exists():  # root ignores permissions; then skip the check
-            with pytest.raises(InvalidInput, match="not readable"):
-                prepare_archive(locked)
-    finally:
-        locked.chmod(0o755)
+    # Root reads anything, so unreadability is what os.access reports, not what chmod says.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("layer_tui.aws.publishing.os.access", lambda *_: False)
+        with pytest.raises(InvalidInput, match="not readable"):
+            prepare_archive(locked)
+        with pytest.raises(InvalidInput, match="not readable"):
+            prepare_archive(tmp_path / "notes.zip")
 
 
 def test_an_archive_over_the_unzipped_budget(tmp_path: Path) -> None:
