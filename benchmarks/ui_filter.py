@@ -4,9 +4,10 @@
 
 Runs the real app headless (Textual's test driver) on a synthetic inventory held in memory, so
 it measures the UI alone. For the Functions and Layers screens: how long until the rows show,
-the longest the event loop was kept from running meanwhile (how long a key could wait), and for
-each keystroke typed into the `/` prompt the time until the app has processed it and
-repainted (through Textual's test driver, its settling wait included). Also the peak RSS.
+the longest the event loop was kept from running meanwhile (how long a key could wait); what a
+filter keystroke costs the app (filtering the models and drawing every visible table line);
+and each keystroke typed into the `/` prompt end to end through Textual's test driver (its
+settling wait included). Also the peak RSS.
 Not a test: it never fails on time.
 """
 
@@ -24,7 +25,6 @@ from typing import Any
 from layer_tui import clock
 from layer_tui.aws.models import FunctionRef, Inventory, Layer, LayerVersion, RegionInventory
 from layer_tui.aws.session import SessionConfig
-from layer_tui.ui.widgets.table_model import filtered_sorted
 
 ACCOUNT = "123456789012"
 REGION = "eu-west-1"
@@ -112,12 +112,18 @@ async def measure(inventory: Inventory, query: str) -> dict[str, Any]:
             building.set()
             await watcher
             await pilot.pause()
-            rows = app.screen.table._all_rows
+            # What one keystroke costs the app itself: the filter (on the models) and the
+            # drawing of every visible line of the table, with no test driver in between.
+            table = app.screen.table
             work_ms = []
             for end in range(1, len(query) + 1):
                 started = time.perf_counter()
-                filtered_sorted(rows, query[:end], 0, False)
+                table.filter_text = query[:end]
+                for y in range(table.size.height):
+                    table.render_line(y)
                 work_ms.append((time.perf_counter() - started) * 1000)
+            table.filter_text = ""
+            await pilot.pause()
             await pilot.press("slash")
             await pilot.pause()
             timings = []
@@ -130,7 +136,7 @@ async def measure(inventory: Inventory, query: str) -> dict[str, Any]:
             await pilot.pause()
             results[label] = {"rows_shown_s": round(open_s, 2),
                               "event_loop_worst_gap_ms": round(max(gaps) * 1000),
-                              "filter_work_ms_worst": round(max(work_ms), 1),
+                              "filter_and_repaint_ms_worst": round(max(work_ms), 1),
                               "keystroke_ms_median": round(statistics.median(timings), 1),
                               "keystroke_ms_worst": round(max(timings), 1)}
     return results
