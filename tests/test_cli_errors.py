@@ -137,3 +137,17 @@ def test_version_flag(clean_env: dict[str, str]) -> None:
     result = run_cli("--version", env=clean_env)
     assert result.returncode == 0
     assert result.stdout.startswith("layer-tui ")
+
+
+def test_an_html_error_page_becomes_one_line() -> None:
+    from botocore.exceptions import ClientError
+
+    from layer_tui.aws.errors import describe
+
+    page = "<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n</html>"
+    exc = ClientError({"Error": {"Code": "500", "Message": page},
+                       "ResponseMetadata": {"HTTPStatusCode": 500}}, "GetLayerVersionByArn")
+    message = str(describe(exc, "inspecting geo:4"))
+    assert "\n" not in message and "<" not in message
+    assert message == ("inspecting geo:4: 500: the endpoint answered HTTP 500 with a page, "
+                       "not an AWS error")

@@ -71,7 +71,11 @@ def describe(exc: BaseException, action: str = "") -> AwsError:
     prefix = f"{action}: " if action else ""
     if isinstance(exc, ClientError):
         code = error_code(exc)
-        aws_message = str(exc.response.get("Error", {}).get("Message", "")).strip()
+        aws_message = " ".join(str(exc.response.get("Error", {}).get("Message", "")).split())
+        if aws_message.startswith("<"):
+            # Not an AWS error at all: a proxy's or a broken endpoint's HTML page.
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", "?")
+            aws_message = f"the endpoint answered HTTP {status} with a page, not an AWS error"
         hint = _HINTS.get(code)
         detail = f"{hint} ({code}: {aws_message})" if hint else f"{code}: {aws_message}"
         return AwsError(code, prefix + detail.replace(" ()", "").replace(": )", ")"))
