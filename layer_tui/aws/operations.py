@@ -7,7 +7,7 @@ keys in the UI.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -16,12 +16,15 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from layer_tui.aws.backups import BackupRecord, backup_layer_version
 from layer_tui.aws.errors import AwsError, describe, error_code
-from layer_tui.aws.journal import Journal
+from layer_tui.aws.journal import Journal, JournalEntry
 from layer_tui.aws.models import LayerVersion
 from layer_tui.aws.paths import backups_root
 from layer_tui.aws.session import AwsSession, ReadOnlyError
 
 T = TypeVar("T")
+
+#: The journal's action for a batch's opening (its plan) and closing lines.
+BATCH_ACTION = "Batch"
 
 
 class Cancelled(Exception):
@@ -94,6 +97,26 @@ class LayerOperations:
             raise failure from exc
         self.journal.after(entry, result=summarize(response))
         return response
+
+    # -- batches -------------------------------------------------------------------------------
+
+    def begin_batch(
+        self, kind: str, batch: str, region: str, targets: Sequence[str]
+    ) -> JournalEntry:
+        """Journal a batch's plan before its first call: a crash mid-batch then leaves a record
+        of the targets never started, not just of the calls made (see ``recovery``)."""
+        self.check_writable()
+        return self.journal.before(
+            BATCH_ACTION,
+            account=self.session.account_id(),
+            profile=self.session.profile_label,
+            region=region,
+            args={"kind": kind, "targets": list(targets)},
+            batch=batch,
+        )
+
+    def end_batch(self, marker: JournalEntry, **counts: int) -> None:
+        self.journal.after(marker, result=dict(counts))
 
     # -- delete ------------------------------------------------------------------------------
 

@@ -76,6 +76,9 @@ class RepinReport:
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
 
+    def counts(self) -> dict[str, int]:
+        return {status: self.count(status) for status in ("moved", "skipped", "changed", "failed")}
+
     def summary(self) -> str:
         parts = [f"{self.count('moved')} moved"]
         for status in ("skipped", "changed", "failed"):
@@ -235,6 +238,8 @@ def apply_repin(
     """Apply the plan one function at a time; cancel stops after the function in flight."""
     ops.check_writable()
     report = RepinReport(batch or f"{kind}-{uuid.uuid4().hex[:12]}")
+    targets = [item.function for item in plan.runnable]
+    marker = ops.begin_batch(kind, report.batch, plan.region, targets) if targets else None
     for item in plan.items:
         if cancelled():
             outcome = RepinOutcome(item.function, "skipped", "cancelled before its turn")
@@ -249,6 +254,8 @@ def apply_repin(
         report.outcomes.append(outcome)
         if progress:
             progress(outcome)
+    if marker is not None:
+        ops.end_batch(marker, **report.counts())
     return report
 
 
@@ -273,16 +280,19 @@ def _apply_one(ops: LayerOperations, item: RepinItem, batch: str, kind: str) -> 
 
 
 def last_repin_batch(ops: LayerOperations) -> tuple[str, list[dict[str, Any]]] | None:
-    """The newest repin batch not yet undone: (batch, its successful updates' details)."""
+    """The newest repin batch with updates not yet undone: (batch, those updates' details).
+
+    Undo is tracked per function, so a batch whose undo was itself cut short can be finished.
+    """
     updates: dict[str, list[dict[str, Any]]] = {}
-    undone: set[str] = set()
+    undone: set[tuple[str, str]] = set()
     order: list[str] = []
     for entry in ops.journal.entries():
         if entry.action != "UpdateFunctionConfiguration" or entry.phase != "after":
             continue
         if entry.extra.get("kind") == "undo":
             if entry.ok:
-                undone.add(str(entry.extra.get("undoes")))
+                undone.add((str(entry.extra.get("undoes")), entry.args["FunctionName"]))
             continue
         if entry.extra.get("kind") != "repin" or not entry.ok or not entry.batch:
             continue
@@ -296,8 +306,9 @@ def last_repin_batch(ops: LayerOperations) -> tuple[str, list[dict[str, Any]]] |
             "revision_id": (entry.result or {}).get("RevisionId", ""),
         })
     for batch in reversed(order):
-        if batch not in undone:
-            return batch, updates[batch]
+        remaining = [u for u in updates[batch] if (batch, u["function"]) not in undone]
+        if remaining:
+            return batch, remaining
     return None
 
 
@@ -341,6 +352,8 @@ def apply_undo(
 ) -> RepinReport:
     ops.check_writable()
     report = RepinReport(f"undo-{batch}")
+    targets = [item.function for item in plan.items if not item.blocked]
+    marker = ops.begin_batch("undo", report.batch, plan.region, targets) if targets else None
     for item in plan.items:
         if item.blocked:
             outcome = RepinOutcome(item.function, "skipped", item.blocked)
@@ -349,6 +362,8 @@ def apply_undo(
         report.outcomes.append(outcome)
         if progress:
             progress(outcome)
+    if marker is not None:
+        ops.end_batch(marker, **report.counts())
     return report
 
 

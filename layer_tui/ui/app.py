@@ -217,6 +217,8 @@ class LayerTuiApp(Navigation, ChangeActions, App[int]):
 
     @on(AccountResolved)
     def _account_resolved(self, message: AccountResolved) -> None:
+        if message.account != self._account:
+            self.settle_interrupted_work()  # once per account: a profile switch checks anew
         self._account = message.account
         self._profile = message.profile
         self._endpoint = message.endpoint

@@ -71,6 +71,7 @@ class ChangeActions:
     screen: Any
     _bindings: Any
     notify: Any
+    call_from_thread: Any
     push_screen: Any
     push_screen_wait: Any
     start_scan: Any
@@ -134,6 +135,15 @@ class ChangeActions:
     def _after_change(self, changed: bool | None, region: str | None) -> None:
         if changed and region:
             self.start_scan([region])
+
+    @work(thread=True, exit_on_error=False, group="recovery")
+    def settle_interrupted_work(self) -> None:
+        """Say what a run that stopped mid-change left done and undone (``aws.recovery``)."""
+        from layer_tui.aws.recovery import recover
+
+        for line in recover(self.operations):
+            self.call_from_thread(self.notify, line, title="Interrupted last time",
+                                  severity="warning", timeout=30)
 
     # -- actions ------------------------------------------------------------------------------
 

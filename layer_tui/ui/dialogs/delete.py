@@ -174,7 +174,9 @@ class DeleteVersionDialog(OperationDialog):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="delete")
     def delete_versions(self, versions: tuple[LayerVersion, ...]) -> list[DeleteOutcome]:
-        batch = f"delete-{uuid.uuid4().hex[:12]}" if len(versions) > 1 else None
+        batch = f"delete-{uuid.uuid4().hex[:12]}"
+        marker = self.ops.begin_batch("delete", batch, versions[0].region,
+                                      [f"{v.layer_name}:{v.version}" for v in versions])
         outcomes: list[DeleteOutcome] = []
         for index, version in enumerate(versions):
             label = f"{version.layer_name}:{version.version}"
@@ -190,6 +192,9 @@ class DeleteVersionDialog(OperationDialog):
                 break
             outcomes.append(DeleteOutcome(version.arn, label, backup=str(result.backup.folder)))
             self.app.call_from_thread(self._advance)
+        failed = sum(1 for o in outcomes if o.error is not None)
+        self.ops.end_batch(marker, deleted=len(outcomes) - failed, failed=failed,
+                           not_tried=len(versions) - len(outcomes))
         return outcomes
 
     def _advance(self) -> None:
