@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from layer_tui.aws.cache import InventoryCache
-from layer_tui.aws.inventory import ScanProgress, scan_inventory
+from layer_tui.aws.inventory import ScanProgress, scan_inventory, scan_region, sized_versions
 from layer_tui.aws.session import AwsSession, SessionConfig
 from layer_tui.sandbox.faults import Faults
 from layer_tui.sandbox.server import Sandbox
@@ -214,3 +214,28 @@ def test_all_versions_counts_published_function_versions(estate: Sandbox) -> Non
     plain = scan_inventory(session_for(estate), ["eu-north-1"]).regions[0]
     assert {c.version for layer in plain.layers for v in layer.versions
             for c in v.consumers} == {"$LATEST"}
+
+
+def test_a_region_shows_before_its_sizes_arrive(estate: Sandbox) -> None:
+    """Layers, versions and consumers are reported complete ("sizes"), then the sizes fill in."""
+    seen: list[ScanProgress] = []
+    final = scan_region(session_for(estate), "eu-north-1", progress=seen.append)
+    listed = [s for s in seen if s.stage == "sizes" and s.result is not None]
+    assert len(listed) == 1
+    early = listed[0].result
+    assert early is not None and final.error is None
+    assert [layer.arn for layer in early.layers] == [layer.arn for layer in final.layers]
+    early_versions = [v for layer in early.layers for v in layer.versions]
+    final_versions = [v for layer in final.layers for v in layer.versions]
+    assert [(v.arn, v.consumers) for v in early_versions] == [
+        (v.arn, v.consumers) for v in final_versions]
+    assert all(v.code_size is None for v in early_versions)
+    assert all(v.code_size for v in final_versions)
+    counts = [s.done for s in seen if s.stage == "sizes"]
+    assert counts == list(range(len(final_versions) + 1))
+    assert seen[-1].stage == "done"
+    # A rescan that knows every size reports no "sizes" stage at all.
+    again: list[ScanProgress] = []
+    scan_region(session_for(estate), "eu-north-1", progress=again.append,
+                known_versions=sized_versions([final]))
+    assert not any(s.stage == "sizes" for s in again)

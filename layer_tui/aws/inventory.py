@@ -3,7 +3,9 @@
 Per region, two chains run side by side: the layer chain (ListLayers → ListLayerVersions →
 GetLayerVersion for sizes, the last ones concurrent) and the consumer chain (one paginated
 ListFunctions, strictly sequential because each page needs the previous page's marker). The
-consumer chain is the critical path, so it starts first. Regions scan in parallel and a region's
+consumer chain is the critical path, so it starts first. Once both chains are done the region is
+reported (stage "sizes") before the sizes arrive: a cold scan of a big estate is bound by the
+rate limit on GetLayerVersion, not by the listing. Regions scan in parallel and a region's
 failure becomes its ``error``; it never stops the others.
 """
 
@@ -40,7 +42,9 @@ class ScanProgress:
     """A step of one region's scan, reported from worker threads."""
 
     region: str
-    stage: str  # "queued" | "layers" | "versions" | "functions" | "done" | "error"
+    #: "queued" | "layers" | "functions" | "sizes" | "done" | "error"; "sizes" comes with a
+    #: ``result`` whose versions lack sizes (layers, versions and consumers are complete).
+    stage: str
     done: int = 0
     total: int | None = None
     result: RegionInventory | None = None
@@ -184,16 +188,21 @@ def scan_region(
             report(ScanProgress(region, "layers"))
             listed = _list_layer_versions(client, region)
             flat = [v for versions in listed for v in versions]
-            report(ScanProgress(region, "versions", 0, len(flat)))
             # Versions never change once published, so a cached size and hash stay true.
             pending = {
                 v.arn: pool.submit(_with_size, client, v) for v in flat if v.arn not in known
             }
+            report(ScanProgress(region, "functions"))
+            functions = functions_future.result()
+            if pending:
+                # Layers, versions and consumers are known: show them while sizes arrive.
+                listed_only = assemble_region(region, account, listed, {}, known, functions,
+                                              all_versions)
+                report(ScanProgress(region, "sizes", 0, len(pending), result=listed_only))
             sized: dict[str, LayerVersion] = {}
             for done, (arn, future) in enumerate(pending.items(), start=1):
                 sized[arn] = future.result()
-                report(ScanProgress(region, "versions", done, len(pending)))
-            functions = functions_future.result()
+                report(ScanProgress(region, "sizes", done, len(pending)))
     except (AwsError, BotoCoreError, ClientError) as exc:
         failure = describe(exc)
         result = RegionInventory(

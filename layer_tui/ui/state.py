@@ -15,7 +15,7 @@ from layer_tui.aws.models import FunctionRef, Inventory, Layer, LayerVersion, Re
 from layer_tui.ui.formatting import LayerVersionArn
 
 #: Stages a region passes through while scanning (ScanProgress.stage), plus "cached".
-SCANNING_STAGES = ("queued", "layers", "versions", "functions")
+SCANNING_STAGES = ("queued", "layers", "versions", "functions", "sizes")
 
 
 @dataclass(frozen=True)
