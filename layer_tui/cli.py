@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -19,6 +20,16 @@ _LAYER_VERSION_ARN = re.compile(
     r"^arn:aws[a-zA-Z-]*:lambda:[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}:\d{12}"
     r":layer:[a-zA-Z0-9-_]{1,140}:[0-9]+$"
 )
+#: AWS's limit for GetLayerVersionByArn's Arn (the name alone may be 140 characters too).
+_ARN_MAX = 140
+#: Where boto3 takes an endpoint from when --endpoint-url is not given, for the services
+#: layer-tui calls. botocore rejects a malformed one with a bare ValueError, so check first.
+_ENDPOINT_VARIABLES = (
+    "AWS_ENDPOINT_URL_LAMBDA", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_ACCOUNT",
+    "AWS_ENDPOINT_URL_EC2", "AWS_ENDPOINT_URL",
+)
+_HOST_LABEL = re.compile(r"^(?!-)[a-z\d-]{1,63}(?<!-)$", re.IGNORECASE)
+_INVALID_COMMAND = re.compile(r"^argument command: invalid choice: (.+?) \(choose from (.+)\)$")
 
 
 class UsageError(Exception):
@@ -27,7 +38,11 @@ class UsageError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{message} (see 'layer-tui --help')")
+        unknown = _INVALID_COMMAND.match(message)
+        if unknown:
+            choices = " and ".join(c.strip(" '") for c in unknown[2].split(","))
+            message = f"unknown command {unknown[1]}; the commands are {choices}"
+        raise UsageError(f"{message} (see '{self.prog} --help')")
 
 
 def _add_global_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
@@ -65,28 +80,66 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _is_http_url(text: str) -> bool:
+    """What botocore accepts as an endpoint: http(s), a host name or IP, a valid port."""
+    url = urlparse(text)
+    try:
+        url.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return False
+    host = (url.hostname or "").rstrip(".")
+    return (
+        url.scheme in ("http", "https")
+        and bool(host)
+        and (":" in host or all(_HOST_LABEL.match(label) for label in host.split(".")))
+    )
+
+
+def _validate_endpoints(args: argparse.Namespace) -> None:
+    if args.endpoint_url and not _is_http_url(args.endpoint_url):
+        raise UsageError(
+            f"--endpoint-url {args.endpoint_url!r} is not an http(s) URL; "
+            "use e.g. http://127.0.0.1:5000"
+        )
+    # An explicit endpoint (--endpoint-url, or the sandbox's in --demo) wins over the
+    # environment, and boto3 skips the variables when told to ignore configured endpoints.
+    ignored = os.environ.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "").lower() == "true"
+    if args.endpoint_url or args.demo or ignored:
+        return
+    for name in _ENDPOINT_VARIABLES:
+        value = os.environ.get(name)
+        if value and not _is_http_url(value):
+            raise UsageError(
+                f"{name}={value!r} in the environment is not an http(s) URL; "
+                f"set it to e.g. http://127.0.0.1:5000, or unset {name}"
+            )
+
+
 def _validate(args: argparse.Namespace) -> None:
     for region in args.region or ():
         if not _REGION.match(region):
             raise UsageError(
                 f"--region {region!r} is not a region name; use a name like eu-west-1"
             )
-    if args.endpoint_url:
-        url = urlparse(args.endpoint_url)
-        if url.scheme not in ("http", "https") or not url.netloc:
-            raise UsageError(
-                f"--endpoint-url {args.endpoint_url!r} is not an http(s) URL; "
-                "use e.g. http://127.0.0.1:5000"
-            )
-    if args.demo and (args.endpoint_url or args.profile):
-        raise UsageError("--demo runs its own sandbox; leave out --endpoint-url and --profile")
-    if getattr(args, "arn", None) and not _LAYER_VERSION_ARN.match(args.arn):
+    if args.demo:
+        given = [name for name, value in (("--profile", args.profile),
+                                          ("--endpoint-url", args.endpoint_url)) if value]
+        if given:
+            options = " and ".join(given)
+            raise UsageError(f"--demo runs its own sandbox and takes no {options}; "
+                             f"leave out {options} or --demo")
+    _validate_endpoints(args)
+    arn = getattr(args, "arn", None)
+    if arn is not None and not _LAYER_VERSION_ARN.match(arn):
         raise UsageError(
-            f"{args.arn!r} is not a layer version ARN; expected "
+            f"{arn!r} is not a layer version ARN; expected "
             "arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION"
         )
-    if getattr(args, "arn", None) and len(args.arn) > 140:
-        raise UsageError("a layer version ARN is at most 140 characters")
+    if arn is not None and len(arn) > _ARN_MAX:
+        raise UsageError(
+            f"the layer version ARN is {len(arn)} characters long and AWS allows at most "
+            f"{_ARN_MAX}; check that it was copied whole"
+        )
 
 
 def _fail(message: str, code: int) -> int:
@@ -105,11 +158,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail("interrupted", 130)
     except BrokenPipeError:
         return EXIT_OK
+    except Exception as exc:  # a bug of ours: still one line, the traceback on request
+        if os.environ.get("LAYER_TUI_TRACEBACK"):
+            raise
+        return _fail(f"unexpected error ({type(exc).__name__}: {exc}); rerun with "
+                     "LAYER_TUI_TRACEBACK=1 to see where, and please report it", EXIT_FAILURE)
+
+
+#: AwsError codes that mean the user asked for something that is not there: bad input.
+_USAGE_CODES = frozenset({"ProfileNotFound", "NoRegion", "InvalidEndpoint"})
 
 
 def _run(args: argparse.Namespace) -> int:
     # Imported here so that `--help` and usage errors answer without loading boto3.
-    from layer_tui.aws.errors import AwsError
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from layer_tui.aws.errors import AwsError, describe
     from layer_tui.aws.session import SessionConfig
 
     sandbox = None
@@ -132,33 +196,39 @@ def _run(args: argparse.Namespace) -> int:
             "inspect": _inspect,
         }.get(args.command or "", _tui)
         return command(args, config)
-    except AwsError as exc:
-        usage = exc.code in ("ProfileNotFound", "NoRegion")
-        return _fail(str(exc), EXIT_USAGE if usage else EXIT_FAILURE)
+    except (AwsError, BotoCoreError, ClientError) as exc:
+        error = describe(exc)
+        return _fail(str(error), EXIT_USAGE if error.code in _USAGE_CODES else EXIT_FAILURE)
     finally:
         if sandbox is not None:
             sandbox.stop()
 
 
 def _inventory(args: argparse.Namespace, config: Any) -> int:
-    from layer_tui.aws.cache import InventoryCache
+    from layer_tui.aws.cache import CacheWriteError, InventoryCache
     from layer_tui.aws.inventory import scan_inventory
     from layer_tui.aws.session import AwsSession
     from layer_tui.cli_output import inventory_table
 
     session = AwsSession(config)
-    cache = InventoryCache(endpoint_url=session.endpoint_label)
+    # No cache in --demo: the sandbox is new every run, so its snapshots would only pile up.
+    cache = None if config.demo else InventoryCache(endpoint_url=session.endpoint_label)
     regions = session.discover_regions()
-    known = cache.known_versions(session.account_id(), regions)
+    known = cache.known_versions(session.account_id(), regions) if cache else {}
     inventory = scan_inventory(
         session, regions, all_versions=args.all_versions, known_versions=known
     )
-    cache.save(inventory)
     if args.json:
         json.dump(inventory.to_json(), sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
         sys.stdout.write(inventory_table(inventory))
+    try:
+        if cache is not None:
+            cache.save(inventory)
+    except CacheWriteError as exc:
+        # The cache only saves time on the next scan: the inventory above is complete.
+        print(f"layer-tui: warning: {exc}", file=sys.stderr)
     failed = [r for r in inventory.regions if r.error]
     for region in failed:
         assert region.error is not None
@@ -167,13 +237,24 @@ def _inventory(args: argparse.Namespace, config: Any) -> int:
 
 
 def _inspect(args: argparse.Namespace, config: Any) -> int:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from layer_tui.aws.errors import describe, error_code
     from layer_tui.aws.inspection import inspect_layer_version
     from layer_tui.aws.session import AwsSession
     from layer_tui.cli_output import inspect_text
 
     session = AwsSession(config)
     region = args.arn.split(":")[3]
-    report = inspect_layer_version(session.client("lambda", region), args.arn)
+    try:
+        report = inspect_layer_version(session.client("lambda", region), args.arn)
+    except (BotoCoreError, ClientError) as exc:
+        if error_code(exc) == "ResourceNotFoundException":
+            raise UsageError(
+                f"layer version {args.arn} does not exist (deleted?); "
+                "list the versions there are with 'layer-tui inventory'"
+            ) from exc
+        raise describe(exc, f"inspecting {args.arn}") from exc
     if args.json:
         json.dump(report.to_json(), sys.stdout, indent=2)
         sys.stdout.write("\n")

@@ -34,6 +34,9 @@ from layer_tui.aws.paths import cache_root
 FORMAT = 1
 
 
+class CacheWriteError(Exception):
+    """The snapshots could not be written; one line saying where, why and what to do."""
+
 
 def _function(data: dict[str, Any]) -> FunctionRef:
     return FunctionRef(
@@ -103,17 +106,20 @@ class InventoryCache:
         return self.root / f"{account}@{endpoint_id}"
 
     def save(self, inventory: Inventory) -> None:
+        """Write every good region's snapshot; ``CacheWriteError`` if the disk says no."""
         folder = self._account_dir(inventory.account)
-        folder.mkdir(parents=True, exist_ok=True)
-        for region in inventory.regions:
-            if region.error is not None:
-                continue
-            payload = {"format": FORMAT, "region": region_to_dict(region)}
-            # Write then rename, so a crash mid-write never leaves half a snapshot behind.
-            handle, temp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump(payload, out, separators=(",", ":"))
-            os.replace(temp, folder / f"{region.region}.json")
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            for region in inventory.regions:
+                if region.error is None:
+                    _write_atomically(folder / f"{region.region}.json",
+                                      {"format": FORMAT, "region": region_to_dict(region)})
+        except OSError as exc:
+            raise CacheWriteError(
+                f"inventory cache not saved in {self.root}: {exc.strerror or exc}; "
+                "point XDG_CACHE_HOME at a writable directory (the cache only speeds up "
+                "the next scan)"
+            ) from exc
 
     def load_region(self, account: str, region: str) -> RegionInventory | None:
         path = self._account_dir(account) / f"{region}.json"
@@ -144,3 +150,16 @@ class InventoryCache:
         """Sized versions from earlier scans: a version's size and hash never change."""
         loaded = (self.load_region(account, name) for name in regions)
         return sized_versions(r for r in loaded if r is not None)
+
+
+def _write_atomically(path: Path, payload: dict[str, Any]) -> None:
+    # Write then rename, so a crash mid-write never leaves half a snapshot behind, and a
+    # failed write (disk full) leaves no temporary file either.
+    handle, temp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump(payload, out, separators=(",", ":"))
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise

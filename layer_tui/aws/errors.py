@@ -105,4 +105,12 @@ def describe(exc: BaseException, action: str = "") -> AwsError:
         )
     if isinstance(exc, BotoCoreError):
         return AwsError(type(exc).__name__, f"{prefix}{exc}")
+    if isinstance(exc, ValueError) and str(exc).startswith("Invalid endpoint"):
+        # botocore's bare ValueError for an endpoint it cannot parse, wherever the endpoint
+        # came from: --endpoint-url, AWS_ENDPOINT_URL*, or a profile's endpoint_url.
+        return AwsError(
+            "InvalidEndpoint",
+            f"{prefix}{exc} is not an http(s) URL; fix --endpoint-url, the AWS_ENDPOINT_URL "
+            "variables or the profile's endpoint_url (e.g. http://127.0.0.1:5000)",
+        )
     return AwsError(type(exc).__name__, f"{prefix}{exc}")

@@ -262,8 +262,16 @@ class LayerTuiApp(Navigation, ChangeActions, App[int]):
 
     @work(thread=True, exit_on_error=False, group="cache")
     def _save_cache(self, inventory: Inventory) -> None:
+        from layer_tui.aws.cache import CacheWriteError
+
         assert self._cache is not None
-        self._cache.save(inventory)
+        try:
+            self._cache.save(inventory)
+        except CacheWriteError as exc:
+            # The cache only saves time on the next start: a warning, not a failed scan.
+            self.call_from_thread(
+                self.notify, str(exc), title="Cache", severity="warning", timeout=12
+            )
 
     def _merge(self, regions: Iterable[RegionInventory]) -> None:
         self.inventory = merge_regions(self.inventory, self._account, regions)
