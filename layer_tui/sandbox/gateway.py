@@ -1,14 +1,16 @@
 """The WSGI layer in front of moto: makes the sandbox answer the way AWS does.
 
 Every request is pinned to the sandbox's own account (moto keeps one process-global state per
-account, so several sandboxes in one process stay apart), counted, delayed, checked against the
-region rules and the throttle, then offered to the interceptors before and after moto.
+account, so several sandboxes in one process stay apart), counted, subjected to the connection
+faults, delayed, checked against the region rules and the throttle, then offered to the
+interceptors before and after moto.
 """
 
 from __future__ import annotations
 
 import io
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -23,7 +25,7 @@ from layer_tui.sandbox.calls import (
     signing_scope,
 )
 from layer_tui.sandbox.content import CONTENT_PREFIX, ContentServer, StartResponse
-from layer_tui.sandbox.faults import Faults, Throttle
+from layer_tui.sandbox.faults import DroppedConnection, Faults, Throttle
 from layer_tui.sandbox.stats import SandboxStats
 
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -57,6 +59,7 @@ class Gateway:
         stats: SandboxStats,
         gate: Interceptor,
         interceptors: list[Interceptor],
+        expire_content_urls: Callable[[], None],
     ) -> None:
         self._moto_app = moto_app
         self._account_id = account_id
@@ -69,14 +72,24 @@ class Gateway:
         self._gate = gate
         #: Run in order before moto (first reply wins) and in reverse order after it.
         self.interceptors = interceptors
+        self._expire_content_urls = expire_content_urls
+        #: Set when the sandbox stops: stalled calls give up instead of outliving it.
+        self._closing = threading.Event()
 
     def reset_throttle(self) -> None:
         self._throttle.reset()
+
+    def close(self) -> None:
+        """Ends every stall now (their connections are dropped)."""
+        self._closing.set()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = str(environ.get("PATH_INFO", ""))
         query = parse_query(str(environ.get("QUERY_STRING", "")))
         if path.startswith(CONTENT_PREFIX):
+            expiry = self._faults().content_url_expiry
+            if expiry is not None and expiry.strikes():
+                self._expire_content_urls()
             return self._content(environ, start_response, query)
         # moto picks the account from this header; MOTO_ACCOUNT_ID would pin the whole process.
         environ["HTTP_X_MOTO_ACCOUNT_ID"] = self._account_id
@@ -87,6 +100,8 @@ class Gateway:
         try:
             call = self._parse(environ, path, query, scope)
             reply = self._handle(call, environ)
+        except DroppedConnection:
+            raise  # the server hangs up without a response
         except Exception as error:
             # Never let werkzeug print a traceback into the terminal the TUI is drawing on.
             _log.debug("sandbox request failed: %s", path, exc_info=True)
@@ -135,12 +150,13 @@ class Gateway:
     def _handle(self, call: ApiCall, environ: dict[str, Any]) -> ApiReply:
         self._stats.count_api_call(call.region, call.operation)
         faults = self._faults()
+        self._break_connection(call, faults)
         if faults.latency > 0:
             time.sleep(faults.latency)
         refusal = self._gate.before(call)
         if refusal is not None:
             return refusal
-        if self._throttle.should_throttle(call.account_id, call.region):
+        if self._throttle.should_throttle(call.account_id, call.region, _attempt(call, environ)):
             self._stats.count_throttled_call(call.region, call.operation)
             throttled = error_reply(
                 call,
@@ -166,6 +182,15 @@ class Gateway:
             reply = interceptor.after(call, reply)
         return reply
 
+    def _break_connection(self, call: ApiCall, faults: Faults) -> None:
+        """The first of ``faults.connection_faults`` that strikes this call, if any, applies."""
+        for fault in faults.connection_faults:
+            if not fault.strikes(call.region, call.operation):
+                continue
+            if fault.kind == "reset" or self._closing.wait(fault.stall_seconds):
+                raise DroppedConnection(f"{fault.kind}: {call.operation} in {call.region}")
+            return
+
     def _forward(self, environ: dict[str, Any]) -> ApiReply:
         captured: dict[str, Any] = {}
 
@@ -182,6 +207,15 @@ class Gateway:
             if close is not None:
                 close()
         return ApiReply(captured["status"], captured["headers"], body)
+
+
+def _attempt(call: ApiCall, environ: dict[str, Any]) -> str:
+    """One attempt of one request, named the same on every run (botocore numbers attempts)."""
+    query = sorted((name, value) for name, values in call.query.items() for value in values)
+    # "ttl=20261122T213840Z; attempt=2; max=4": only the attempt is the same on every run.
+    header = str(environ.get("HTTP_AMZ_SDK_REQUEST", ""))
+    number = next((part for part in header.split("; ") if part.startswith("attempt=")), "")
+    return f"{call.region} {call.operation} {call.path} {query} {call.body!r} {number}"
 
 
 def _read_body(environ: dict[str, Any]) -> bytes:

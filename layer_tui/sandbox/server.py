@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import random
 import secrets
+import socket
+import struct
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Any
 
@@ -28,7 +30,7 @@ from werkzeug.serving import ThreadedWSGIServer
 
 from layer_tui.sandbox.calls import Interceptor, profile_free_session
 from layer_tui.sandbox.content import ContentServer, ContentSigner
-from layer_tui.sandbox.faults import Faults
+from layer_tui.sandbox.faults import DroppedConnection, Faults
 from layer_tui.sandbox.gateway import Gateway
 from layer_tui.sandbox.layers import LayerVersionReads, install_cross_account_layers
 from layer_tui.sandbox.paging import LambdaListings
@@ -51,6 +53,10 @@ _accounts_in_use: set[str] = set()
 _shared_moto_app: DomainDispatcherApplication | None = None
 _client_session_lock = threading.Lock()
 _client_session: Any = None
+#: SO_LINGER on with a zero timeout: close() resets the connection instead of ending it.
+_ABORTIVE_LINGER = struct.pack("ii", 1, 0)
+#: S3's words for a presigned URL past its expiry.
+_EXPIRED = "Request has expired"
 
 
 def _moto_app() -> DomainDispatcherApplication:
@@ -89,10 +95,53 @@ class _QuietRequestHandler(MotoRequestHandler):
     def log(self, type: str, message: str, *args: Any) -> None:
         return None
 
+    def connection_dropped(
+        self, error: BaseException, environ: dict[str, Any] | None = None
+    ) -> None:
+        if isinstance(error, DroppedConnection):
+            # The gateway asked for a reset: no response, and a close that sends RST.
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _ABORTIVE_LINGER)
+            self.close_connection = True
+        else:
+            super().connection_dropped(error, environ)
+
 
 class _QuietServer(ThreadedWSGIServer):
     def log(self, type: str, message: str, *args: Any) -> None:
         return None
+
+    def shutdown_request(self, request: Any) -> None:
+        # socketserver's shutdown(SHUT_WR) would send a FIN ahead of the reset asked for.
+        try:
+            linger = request.getsockopt(socket.SOL_SOCKET, socket.SO_LINGER, 8)
+        except OSError:
+            linger = b""
+        if linger == _ABORTIVE_LINGER:
+            self.close_request(request)
+        else:
+            super().shutdown_request(request)
+
+
+class _ExpirableSigner(ContentSigner):
+    """The content signer, plus ``expire_all``: URLs signed so far get S3's "Request has
+    expired", URLs signed later work. Each call starts a new signing key, since a URL's signing
+    time (one-second resolution) cannot tell a stale URL from a fresh one."""
+
+    def __init__(self, ttl: Callable[[], float]) -> None:
+        super().__init__(secrets.token_bytes(32), ttl)
+        self._retired: list[ContentSigner] = []
+
+    def check(self, path: str, query: dict[str, list[str]]) -> str | None:
+        problem = super().check(path, query)
+        if problem is not None and any(
+            old.check(path, query) in (None, _EXPIRED) for old in self._retired
+        ):
+            return _EXPIRED
+        return problem
+
+    def expire_all(self) -> None:
+        self._retired.append(ContentSigner(self._secret, self._ttl))
+        self._secret = secrets.token_bytes(32)
 
 
 class Sandbox:
@@ -124,7 +173,7 @@ class Sandbox:
         self._host = host
         self._server: ThreadedWSGIServer | None = None
         self._thread: threading.Thread | None = None
-        self._signer = ContentSigner(secrets.token_bytes(32), lambda: self.content_url_ttl)
+        self._signer = _ExpirableSigner(lambda: self.content_url_ttl)
         self._gateway: Gateway | None = None
         #: RevisionId, 409 while an update runs, 412 on a stale RevisionId (as AWS does).
         self.revisions = FunctionRevisions()
@@ -157,6 +206,7 @@ class Sandbox:
                     LambdaListings(),
                     LayerVersionReads(self.content_url),
                 ],
+                expire_content_urls=self.expire_content_urls,
             )
             self._server = _QuietServer(self._host, 0, self._gateway, handler=_QuietRequestHandler)
         except BaseException:
@@ -176,6 +226,8 @@ class Sandbox:
         server, self._server = self._server, None
         if server is None:
             return
+        if self._gateway is not None:
+            self._gateway.close()
         server.shutdown()
         server.server_close()
         if self._thread is not None:
@@ -248,6 +300,11 @@ class Sandbox:
     def content_url(self, layer_version: LayerVersion) -> str:
         """A presigned content URL for ``layer_version``, valid for ``content_url_ttl``."""
         return self._signer.url(self.endpoint_url, layer_version)
+
+    def expire_content_urls(self) -> None:
+        """Every content URL handed out so far now answers 403 "Request has expired", as AWS's
+        do 10 minutes after GetLayerVersion; URLs handed out later work."""
+        self._signer.expire_all()
 
     def add_interceptor(self, interceptor: Interceptor) -> None:
         """Adds a hook around moto (see ``calls.Interceptor``); runs after the built-in ones."""
