@@ -239,3 +239,53 @@ def test_a_region_shows_before_its_sizes_arrive(estate: Sandbox) -> None:
     scan_region(session_for(estate), "eu-north-1", progress=again.append,
                 known_versions=sized_versions([final]))
     assert not any(s.stage == "sizes" for s in again)
+
+
+class FakeTime:
+    """Stands in for ``time`` in the session module: sleeping moves the clock, nothing waits."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def test_the_listfunctions_chain_goes_first_and_keeps_a_token(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import layer_tui.aws.session as session_module
+    from layer_tui.aws.session import RateLimiter
+
+    fake = FakeTime()
+    monkeypatch.setattr(session_module, "time", fake)
+    limiter = RateLimiter(rate=10.0, burst=3.0)
+    limiter.acquire(urgent=True)  # a chain starts: 2 tokens left
+    limiter.acquire()  # others may take all but one
+    assert fake.now == 0.0
+    limiter.acquire()  # ...so this waits for a refill rather than take the chain's token
+    assert fake.now == pytest.approx(0.1)
+    limiter.acquire(urgent=True)  # the chain's next call finds its token waiting
+    assert fake.now == pytest.approx(0.1)
+    fake.now += RateLimiter.URGENT_HOLD + 0.5  # the chain has ended: the bucket is everyone's
+    for _ in range(3):
+        limiter.acquire()
+    assert fake.now == pytest.approx(0.1 + RateLimiter.URGENT_HOLD + 0.5)
+
+
+def test_lean_list_functions_parse_matches_botocore(estate: Sandbox) -> None:
+    """The fast path for ListFunctions pages gives the same configurations botocore would."""
+    from layer_tui.aws.inventory import list_function_configs
+
+    session = session_for(estate)
+    lean = list_function_configs(session.client("lambda", "eu-north-1"), all_versions=True)
+    plain = estate.client("lambda", "eu-north-1")  # a client without the hook
+    pages = plain.get_paginator("list_functions").paginate(FunctionVersion="ALL")
+    configs = [c for p in pages for c in p["Functions"]]
+    from layer_tui.aws.inventory import function_ref
+
+    assert lean == [function_ref(c, "eu-north-1") for c in configs]
+    assert len(lean) > 50  # more than one page

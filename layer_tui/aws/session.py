@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 import time
@@ -9,7 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
+import botocore.session
 from botocore.config import Config
+from botocore.configprovider import ConstantProvider
 from botocore.exceptions import BotoCoreError, ClientError
 
 from layer_tui.aws.errors import AwsError, describe, error_code
@@ -17,8 +20,9 @@ from layer_tui.aws.errors import AwsError, describe, error_code
 #: Where account-wide calls (STS, account, ec2:DescribeRegions) go when no region is set.
 HOME_REGION = "us-east-1"
 
-#: AWS's control plane allows about 15 requests/s per account and region; we stay under it.
-DEFAULT_RATE_PER_SECOND = 10.0
+#: AWS's control plane allows about 15 requests/s per account and region, shared by every
+#: caller; 12 stays under it and leaves a fifth for deployments running meanwhile.
+DEFAULT_RATE_PER_SECOND = 12.0
 
 #: Statuses of account:ListRegions that mean "usable, or about to be". ENABLING regions are
 #: kept so the user sees why they fail instead of wondering where they went.
@@ -55,8 +59,14 @@ class RateLimiter:
     """A token bucket shared by every thread that talks to one (account, region).
 
     Tokens refill at ``rate`` per second up to ``burst``; ``acquire`` sleeps outside the lock
-    so waiting threads do not serialise each other's bookkeeping.
+    so waiting threads do not serialise each other's bookkeeping. An ``urgent`` caller (a call
+    of the sequential ListFunctions chain, the scan's critical path) is served before the
+    others: while one waits, the next token is its, and while a chain is running (an urgent
+    call in the last ``URGENT_HOLD`` seconds) one token is kept back for its next call, so the
+    chain never waits for a refill.
     """
+
+    URGENT_HOLD = 1.0
 
     def __init__(self, rate: float, burst: float | None = None) -> None:
         if rate <= 0:
@@ -65,19 +75,46 @@ class RateLimiter:
         self.burst = burst if burst is not None else max(1.0, rate)
         self._tokens = self.burst
         self._updated = time.monotonic()
+        self._urgent_waiting = 0
+        self._urgent_seen = -self.URGENT_HOLD
         self._lock = threading.Lock()
 
-    def acquire(self) -> None:
-        while True:
-            with self._lock:
-                moment = time.monotonic()
-                self._tokens = min(self.burst, self._tokens + (moment - self._updated) * self.rate)
-                self._updated = moment
-                if self._tokens >= 1.0:
-                    self._tokens -= 1.0
-                    return
-                wait = (1.0 - self._tokens) / self.rate
-            time.sleep(wait)
+    def acquire(self, urgent: bool = False) -> None:
+        waiting = False
+        try:
+            while True:
+                with self._lock:
+                    moment = time.monotonic()
+                    self._tokens = min(
+                        self.burst, self._tokens + (moment - self._updated) * self.rate
+                    )
+                    self._updated = moment
+                    if urgent:
+                        needed = 1.0
+                    elif self._urgent_waiting:
+                        needed = math.inf
+                    else:
+                        chain_running = moment - self._urgent_seen < self.URGENT_HOLD
+                        needed = 2.0 if chain_running and self.burst >= 2.0 else 1.0
+                    if self._tokens >= needed:
+                        self._tokens -= 1.0
+                        if urgent:
+                            self._urgent_seen = moment
+                        return
+                    if urgent and not waiting:
+                        waiting = True
+                        self._urgent_waiting += 1
+                    shortfall = 1.0 if math.isinf(needed) else needed - self._tokens
+                    wait = max(shortfall / self.rate, 0.002)
+                time.sleep(wait)
+        finally:
+            if waiting:
+                with self._lock:
+                    self._urgent_waiting -= 1
+
+
+#: Operations whose calls are ``urgent`` for the limiter: sequential chains on the critical path.
+URGENT_OPERATIONS = frozenset({"ListFunctions"})
 
 
 _limiters: dict[tuple[str, str], RateLimiter] = {}
@@ -108,9 +145,12 @@ class AwsSession:
         try:
             if config.demo:
                 # The sandbox checks no signature; fixed keys keep --demo free of any real
-                # credentials (and of the user's own profile).
+                # credentials, and a session blind to the user's configuration keeps it free
+                # of AWS_PROFILE (even one that does not exist) and of ~/.aws/config.
                 self._boto = boto3.Session(
-                    aws_access_key_id="demo", aws_secret_access_key="demo"
+                    botocore_session=_unconfigured_botocore_session(),
+                    aws_access_key_id="demo",
+                    aws_secret_access_key="demo",
                 )
             else:
                 self._boto = boto3.Session(profile_name=config.profile)
@@ -151,7 +191,7 @@ class AwsSession:
                 endpoint_url=self.config.endpoint_url,
                 config=self._botocore_config,
             )
-        except BotoCoreError as exc:
+        except (BotoCoreError, ValueError) as exc:
             raise describe(exc) from exc
 
     def account_id(self) -> str:
@@ -170,7 +210,7 @@ class AwsSession:
                     ),
                 )
                 self._account = str(sts.get_caller_identity()["Account"])
-            except (BotoCoreError, ClientError) as exc:
+            except (BotoCoreError, ClientError, ValueError) as exc:
                 raise describe(exc, "reading the account identity") from exc
         return self._account
 
@@ -184,8 +224,9 @@ class AwsSession:
         client = self._raw_client(service, region)
         limiter = limiter_for(self.account_id(), region, self.config.rate_per_second)
 
-        def take_token(**_: Any) -> None:
-            limiter.acquire()
+        def take_token(event_name: str = "", **_: Any) -> None:
+            # "before-send.lambda.ListFunctions"
+            limiter.acquire(urgent=event_name.rsplit(".", 1)[-1] in URGENT_OPERATIONS)
 
         client.meta.events.register("before-send", take_token)
         if self.config.read_only:
@@ -217,6 +258,16 @@ class AwsSession:
         except (BotoCoreError, ClientError):
             pass
         return sorted(self._boto.get_available_regions("lambda"))
+
+
+def _unconfigured_botocore_session() -> botocore.session.Session:
+    """A botocore session that reads no profile variable and no configuration file."""
+    session = botocore.session.Session()
+    config_store = session.get_component("config_store")
+    config_store.set_config_provider("profile", ConstantProvider(None))
+    session.set_config_variable("config_file", os.devnull)
+    session.set_config_variable("credentials_file", os.devnull)
+    return session
 
 
 def _refuse_mutation(model: Any, **_: Any) -> None:

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
+import heapq
 import json
 from collections.abc import Callable, Sequence
+from operator import itemgetter
 from typing import Any, TypeVar
 
 from moto.awslambda.models import LambdaBackend, LambdaFunction, LayerVersion, lambda_backends
@@ -48,14 +51,18 @@ def page(
     marker: str | None,
     max_items: int,
 ) -> tuple[list[Item], str | None]:
-    """One page of ``items`` after ``marker``, and the marker of the next page (or ``None``)."""
-    ordered = sorted(items, key=sort_key)
+    """One page of ``items`` after ``marker``, and the marker of the next page (or ``None``).
+
+    Each item's key is computed once and only the page (plus one, to know whether another
+    follows) is ordered: a region of thousands of functions costs a page, not a full sort.
+    """
+    keyed = [(sort_key(item), item) for item in items]
     if marker:
         after = decode_marker(marker)
-        ordered = [item for item in ordered if sort_key(item) > after]
-    chosen = ordered[:max_items]
-    next_marker = encode_marker(sort_key(chosen[-1])) if len(ordered) > max_items else None
-    return chosen, next_marker
+        keyed = [pair for pair in keyed if pair[0] > after]
+    chosen = heapq.nsmallest(max_items + 1, keyed, key=itemgetter(0))
+    next_marker = encode_marker(chosen[max_items - 1][0]) if len(chosen) > max_items else None
+    return [item for _, item in chosen[:max_items]], next_marker
 
 
 def max_items(call: ApiCall) -> int:
@@ -71,6 +78,35 @@ def max_items(call: ApiCall) -> int:
 def _function_key(function: LambdaFunction) -> SortKey:
     version = 0 if function.version == "$LATEST" else int(function.version)
     return (function.function_name, version)
+
+
+def _function_page(
+    backend: LambdaBackend, every_version: bool, marker: str | None, limit: int
+) -> tuple[list[LambdaFunction], str | None]:
+    """``page`` for ListFunctions, in time for the page rather than for the whole region.
+
+    Functions sort by name first, and moto keeps them by name: so the names are sorted (at C
+    speed), the marker's name is found by bisection, and configurations are looked at only
+    from there until the page is full.
+    """
+    groups = dict(backend._lambdas._functions)
+    names = sorted(groups)
+    after = decode_marker(marker) if marker else None
+    start = bisect.bisect_left(names, after[0]) if after else 0
+    found: list[LambdaFunction] = []
+    for name in names[start:]:
+        group = groups[name]
+        candidates = [group["latest"]] if group["latest"] is not None else []
+        if every_version:
+            candidates.extend(group["versions"])
+        for function in sorted(candidates, key=_function_key):
+            if after is None or _function_key(function) > after:
+                found.append(function)
+        if len(found) > limit:
+            break
+    chosen = found[:limit]
+    next_marker = encode_marker(_function_key(chosen[-1])) if len(found) > limit else None
+    return chosen, next_marker
 
 
 def _layer_version_key(layer_version: LayerVersion) -> SortKey:
@@ -141,15 +177,8 @@ class LambdaListings(Interceptor):
         return ApiReply.json(payload)
 
     def _list_functions(self, call: ApiCall, backend: LambdaBackend, limit: int) -> ApiReply:
-        groups = list(backend._lambdas._functions.values())
         every_version = call.param("FunctionVersion") == "ALL"
-        functions: list[LambdaFunction] = []
-        for group in groups:
-            if group["latest"] is not None:
-                functions.append(group["latest"])
-            if every_version:
-                functions.extend(group["versions"])
-        chosen, next_marker = page(functions, _function_key, call.param("Marker"), limit)
+        chosen, next_marker = _function_page(backend, every_version, call.param("Marker"), limit)
         configurations = []
         for function in chosen:
             configuration = function.get_configuration()
