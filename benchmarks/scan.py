@@ -1,17 +1,21 @@
-"""Benchmark: the consumer scan and the inventory on a large seeded estate with added latency.
+"""Benchmark: the inventory against the AWS CLI loop a user would script, and the critical path.
 
-    .venv/bin/python benchmarks/scan.py                       # 8 regions x 2000 functions ...
-    .venv/bin/python benchmarks/scan.py --latency 0.1 --out benchmarks/results/scan.json
+    .venv/bin/python benchmarks/scan.py                 # 8 regions x 2000 functions x 40 x 10
+    .venv/bin/python benchmarks/scan.py --regions 2 --functions 200 --cli-sizes all
 
-Measures, against the sandbox with a per-call latency (a real AWS round trip from a bastion):
-- the critical path: the longest region's ListFunctions page chain, which is sequential by
-  nature (each page needs the previous page's marker): pages x latency, and that chain timed
-  alone;
-- the consumer scan: every region's ListFunctions chain, regions in parallel;
-- the inventory cold (every GetLayerVersion for sizes) and warm (sizes from the cache: versions
-  never change), both at the default client rate limit of 10 requests/s per region, with the
-  sandbox enforcing AWS's 15 requests/s, and counts API calls and throttled calls.
-Not a test: it never fails on time.
+The estate is served by a sandbox process of its own (``sandbox_process.py``) with a latency
+added to every API call (a real AWS round trip from a bastion) and AWS's 15 requests/s per
+region enforced. Measured in one run:
+- the critical path: one region's ListFunctions page chain, sequential by nature (each page
+  needs the previous page's marker), timed alone;
+- layer-tui's inventory, cold: when every region's layers, versions and consumers are listed
+  (what the screens need), and when every size is in (one GetLayerVersion per version, bound
+  by the rate limit); warm: sizes from the cache (versions never change);
+- the AWS CLI loop (``awscli`` in a venv of its own, created on first use): per region,
+  ``list-functions``, ``list-layers`` and ``list-layer-versions`` per layer — the same listing —
+  then ``get-layer-version`` per version for sizes (a sample, projected to all versions, unless
+  ``--cli-sizes all``);
+and the API calls each made and how many were throttled. Not a test: it never fails on time.
 """
 
 from __future__ import annotations
@@ -20,24 +24,91 @@ import argparse
 import json
 import math
 import os
-import platform
+import statistics
+import subprocess
 import sys
+import tempfile
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from layer_tui import clock
+from sandbox_process import SandboxProcess
+
 from layer_tui.aws.cache import InventoryCache
-from layer_tui.aws.inventory import list_function_configs, scan_inventory
-from layer_tui.aws.session import AwsSession, SessionConfig
-from layer_tui.sandbox.estate import estate_sandbox, seed_estate
+from layer_tui.aws.inventory import ScanProgress, list_function_configs, scan_inventory
+from layer_tui.aws.session import DEFAULT_RATE_PER_SECOND, AwsSession, SessionConfig
+
+AWSCLI_VENV = Path(tempfile.gettempdir()) / "layer-tui-bench-awscli"
+
+
+def awscli() -> Path:
+    """The ``aws`` command of a venv kept for the benchmark (the project never depends on it)."""
+    aws = AWSCLI_VENV / "bin" / "aws"
+    if not aws.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(AWSCLI_VENV)], check=True)
+        subprocess.run([str(AWSCLI_VENV / "bin" / "pip"), "install", "-q", "awscli"], check=True)
+    return aws
+
+
+class CliLoop:
+    """The AWS CLI, one process per command, as a shell loop runs it."""
+
+    def __init__(self, endpoint: str) -> None:
+        self.aws = str(awscli())
+        self.endpoint = endpoint
+        self.env = {**os.environ, "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
+                    "AWS_PAGER": ""}
+        self.processes = 0
+
+    def run(self, region: str, *command: str) -> Any:
+        self.processes += 1
+        done = subprocess.run(
+            [self.aws, "lambda", *command, "--region", region, "--endpoint-url", self.endpoint,
+             "--output", "json"], env=self.env, capture_output=True, text=True, check=True)
+        return json.loads(done.stdout)
+
+    def listing(self, regions: list[str]) -> dict[str, list[tuple[str, int]]]:
+        """Every region's functions, layers and versions; returns (layer, version) per region."""
+        versions: dict[str, list[tuple[str, int]]] = {}
+        for region in regions:
+            self.run(region, "list-functions")
+            found = []
+            for layer in self.run(region, "list-layers")["Layers"]:
+                name = layer["LayerName"]
+                listed = self.run(region, "list-layer-versions", "--layer-name", name)
+                found += [(name, v["Version"]) for v in listed["LayerVersions"]]
+            versions[region] = found
+        return versions
+
+    def size(self, region: str, layer: str, version: int) -> int:
+        reply = self.run(region, "get-layer-version", "--layer-name", layer,
+                         "--version-number", str(version))
+        return int(reply["Content"]["CodeSize"])
 
 
 def timed(action: Any) -> tuple[float, Any]:
     started = time.perf_counter()
     result = action()
     return time.perf_counter() - started, result
+
+
+def layer_tui_inventory(session: AwsSession, regions: list[str], known: Any) -> dict[str, Any]:
+    """Scan; returns when every region was listed and when it was complete."""
+    listed_at: dict[str, float] = {}
+    lock = threading.Lock()
+    started = time.perf_counter()
+
+    def progress(step: ScanProgress) -> None:
+        if step.result is not None:
+            with lock:
+                listed_at.setdefault(step.region, time.perf_counter() - started)
+
+    inventory = scan_inventory(session, regions, progress=progress, known_versions=known)
+    complete = time.perf_counter() - started
+    return {"listed_s": round(max(listed_at.values()), 2), "complete_s": round(complete, 2),
+            "failed_regions": [r.region for r in inventory.regions if r.error],
+            "inventory": inventory}
 
 
 def main() -> int:
@@ -47,74 +118,90 @@ def main() -> int:
     parser.add_argument("--layers", type=int, default=40, help="per region")
     parser.add_argument("--versions", type=int, default=10, help="per layer")
     parser.add_argument("--latency", type=float, default=0.1, help="seconds per API call")
-    parser.add_argument("--rate", type=float, default=10.0, help="client limit, calls/s/region")
+    parser.add_argument("--rate", type=float, default=DEFAULT_RATE_PER_SECOND,
+                        help="layer-tui's client limit, calls/s per region")
+    parser.add_argument("--cli-sizes", default="40",
+                        help="get-layer-version calls the CLI loop makes: a number (a sample, "
+                             "projected to every version) or 'all'")
+    parser.add_argument("--no-cli", action="store_true", help="skip the AWS CLI loop")
     parser.add_argument("--out", type=Path, default=None, help="write results as JSON here")
     args = parser.parse_args()
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
 
-    sandbox = estate_sandbox(args.regions)
-    sandbox.start()
-    seed_time, summary = timed(lambda: seed_estate(
-        sandbox, functions_per_region=args.functions, layers_per_region=args.layers,
-        versions_per_layer=args.versions))
-    regions = list(sandbox.regions.enabled)
-    sandbox.faults.latency = args.latency
-    sandbox.faults.rate_limit = 15.0  # AWS's control-plane limit, enforced server-side
-    session = AwsSession(SessionConfig(endpoint_url=sandbox.endpoint_url,
-                                       regions=tuple(regions), rate_per_second=args.rate))
-    session.account_id()
-    results: dict[str, Any] = {
-        "date": clock.now().strftime("%Y-%m-%d"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python "
-                   f"{platform.python_version()}",
-        "command": " ".join([Path(sys.executable).name, *sys.argv]),
-        "estate": {"regions": len(regions), "functions": summary.functions,
-                   "layers": summary.layers, "layer_versions": summary.layer_versions},
-        "latency_s": args.latency, "client_rate_per_region": args.rate,
-        "seed_s": round(seed_time, 2),
-    }
-    pages = math.ceil(args.functions / 50)
-    results["critical_path_model_s"] = round(pages * args.latency, 2)
+    with SandboxProcess(args.regions, args.functions, args.layers, args.versions) as sandbox:
+        regions = sandbox.regions
+        sandbox.ask("faults", latency=args.latency, rate_limit=15.0)
+        session = AwsSession(SessionConfig(endpoint_url=sandbox.endpoint_url,
+                                           regions=tuple(regions), rate_per_second=args.rate))
+        session.account_id()
+        results: dict[str, Any] = {
+            "estate": {k: sandbox.info[k] for k in ("functions", "layers", "layer_versions")}
+            | {"regions": len(regions)},
+            "latency_s": args.latency, "server_rate_limit_per_region": 15.0,
+            "client_rate_per_region": args.rate,
+            "critical_path_model_s": round(math.ceil(args.functions / 50) * args.latency, 2),
+        }
 
-    lam = session.client("lambda", regions[0])
-    chain_time, _ = timed(lambda: list_function_configs(lam, all_versions=False))
-    results["critical_path_measured_s"] = round(chain_time, 2)
+        def measured(label: str, action: Any) -> Any:
+            time.sleep(1.5)  # the limiters' buckets refill, as between two runs of the app
+            sandbox.ask("reset")
+            elapsed, value = timed(action)
+            stats = sandbox.ask("stats")
+            results[label] = {"seconds": round(elapsed, 2), "api_calls": stats["api_calls"],
+                              "throttled": stats["throttled"]}
+            return value
 
-    sandbox.stats.reset()
-    with ThreadPoolExecutor(len(regions)) as pool:
-        scan_time, _ = timed(lambda: list(pool.map(
-            lambda r: list_function_configs(session.client("lambda", r), all_versions=False),
-            regions)))
-    results["consumer_scan_s"] = round(scan_time, 2)
-    results["consumer_scan_calls"] = sandbox.stats.total_api_calls
-
-    for label, known in (("cold", None), ("warm", "cache")):
-        sandbox.stats.reset()
-        sandbox.reset_throttle()
-        cache = InventoryCache(root=Path(os.environ.get("TMPDIR", "/tmp")) / "layer-tui-bench",
+        lam = session.client("lambda", regions[0])
+        measured("critical_path", lambda: list_function_configs(lam, all_versions=False))
+        cold = measured("layer_tui_cold", lambda: layer_tui_inventory(session, regions, None))
+        results["layer_tui_cold"].update(listed_s=cold["listed_s"],
+                                         failed_regions=cold["failed_regions"])
+        cache = InventoryCache(root=Path(tempfile.mkdtemp(prefix="layer-tui-bench-")),
                                endpoint_url=sandbox.endpoint_url)
-        versions = cache.known_versions(session.account_id(), regions) if known else None
-        elapsed, inventory = timed(lambda v=versions: scan_inventory(  # type: ignore[misc]
-            session, regions, known_versions=v))
-        if label == "cold":
-            cache.save(inventory)
-        errors = [r.region for r in inventory.regions if r.error]
-        results[f"inventory_{label}_s"] = round(elapsed, 2)
-        results[f"inventory_{label}_calls"] = sandbox.stats.total_api_calls
-        results[f"inventory_{label}_throttled"] = sandbox.stats.total_throttled_calls
-        results[f"inventory_{label}_failed_regions"] = errors
-    results["consumer_scan_vs_critical_path"] = round(
-        results["consumer_scan_s"] / results["critical_path_measured_s"], 2)
-    results["inventory_warm_vs_critical_path"] = round(
-        results["inventory_warm_s"] / results["critical_path_measured_s"], 2)
-    sandbox.stop()
+        cache.save(cold["inventory"])
+        known = cache.known_versions(session.account_id(), regions)
+        warm = measured("layer_tui_warm", lambda: layer_tui_inventory(session, regions, known))
+        results["layer_tui_warm"].update(listed_s=warm["listed_s"],
+                                         failed_regions=warm["failed_regions"])
+        if not args.no_cli:
+            cli_measures(args, sandbox, regions, results, measured)
+    critical = results["critical_path"]["seconds"]
+    results["layer_tui_listed_vs_critical_path"] = round(
+        results["layer_tui_cold"]["listed_s"] / critical, 2)
+    if "cli_listing" in results:
+        results["cli_listing_vs_layer_tui_listed"] = round(
+            results["cli_listing"]["seconds"] / results["layer_tui_cold"]["listed_s"], 1)
+        results["cli_total_vs_layer_tui_cold"] = round(
+            results["cli_total_projected_s"] / results["layer_tui_cold"]["seconds"], 1)
     text = json.dumps(results, indent=2)
     print(text)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text + "\n", encoding="utf-8")
     return 0
+
+
+def cli_measures(args: Any, sandbox: SandboxProcess, regions: list[str],
+                 results: dict[str, Any], measured: Any) -> None:
+    cli = CliLoop(sandbox.endpoint_url)
+    cli.run(regions[0], "list-layers")  # the first run of a fresh venv compiles its modules
+    versions = measured("cli_listing", lambda: cli.listing(regions))
+    every = [(region, layer, n) for region, found in versions.items() for layer, n in found]
+    sample = every if args.cli_sizes == "all" else every[: int(args.cli_sizes)]
+    per_call: list[float] = []
+
+    def sizes() -> None:
+        for region, layer, number in sample:
+            elapsed, _ = timed(lambda: cli.size(region, layer, number))  # noqa: B023
+            per_call.append(elapsed)
+
+    measured("cli_sizes", sizes)
+    results["cli_sizes"].update(versions_asked=len(sample), versions_total=len(every),
+                                median_process_s=round(statistics.median(per_call), 3))
+    projected = results["cli_sizes"]["seconds"] * len(every) / max(1, len(sample))
+    results["cli_total_projected_s"] = round(results["cli_listing"]["seconds"] + projected, 1)
+    results["cli_processes"] = cli.processes
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import stat
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -226,3 +227,25 @@ def test_read_only_sends_no_mutating_call(sandbox: Sandbox, tmp_path: Path) -> N
     assert lam.list_layers()["Layers"] == []  # reading still works
     assert sent == ["GET"]
     assert not any(name.startswith(MUTATING) for name in attempted[1:])
+
+
+def test_links_inside_the_folder_stay_links_and_links_out_are_refused(tmp_path: Path) -> None:
+    folder = layer_tree(tmp_path / "layer")
+    lib = folder / "lib"
+    lib.mkdir()
+    (lib / "libgeo.so.1").write_bytes(b"\x7fELF not really")
+    (lib / "libgeo.so").symlink_to("libgeo.so.1")
+    prepared = prepare_archive(folder)
+    with zipfile.ZipFile(prepared.path) as archive:
+        link = archive.getinfo("lib/libgeo.so")
+        assert stat.S_ISLNK(link.external_attr >> 16)
+        assert archive.read(link) == b"libgeo.so.1"
+        assert stat.S_ISREG(archive.getinfo("lib/libgeo.so.1").external_attr >> 16)
+    (lib / "libc.so").symlink_to("/etc/hostname")
+    with pytest.raises(InvalidInput, match=r"libc.so links to /etc/hostname, outside .*layer; "
+                                           "it would dangle in the layer"):
+        prepare_archive(folder)
+    (lib / "libc.so").unlink()
+    (lib / "gone.so").symlink_to("missing.so")
+    with pytest.raises(InvalidInput, match=r"gone\.so links to nowhere"):
+        prepare_archive(folder)

@@ -239,6 +239,16 @@ def test_read_only_refuses_repin_and_undo(estate: Sandbox, tmp_path: Path) -> No
         apply_repin(ops, plan)
     assert layers_of(estate, "svc-0")[1] == geo(estate, 1)
     assert list(ops.journal.entries()) == []
+    # A repin made earlier (read-write) cannot be undone from a read-only session either.
+    writer = make_ops(estate, tmp_path)
+    apply_repin(writer, plan_repin(writer, REGION, geo(estate, 2), ["svc-0"]))
+    found = plan_undo(ops)  # planning the undo only reads
+    assert found is not None
+    lines = len(list(ops.journal.entries()))
+    with pytest.raises(ReadOnlyError):
+        apply_undo(ops, *found)
+    assert layers_of(estate, "svc-0")[1] == geo(estate, 2)
+    assert len(list(ops.journal.entries())) == lines
 
 
 def test_a_target_that_breaks_the_unzipped_budget_is_blocked(

@@ -128,10 +128,23 @@ def validate_request(request: PublishRequest, account: str) -> None:
         )
 
 
+def _inner_link(folder: Path, path: Path) -> str:
+    """The text of a symlink that stays inside ``folder``; InvalidInput for any other link.
+
+    Links are kept as links (Lambda unpacks them, as `zip -y` stores them): shared libraries
+    lean on them. One that leaves the folder, or leads nowhere, would dangle under /opt.
+    """
+    text = os.readlink(path)
+    target = (path.parent / text).resolve()
+    if not target.exists() or not target.is_relative_to(folder.resolve()):
+        where = "nowhere" if not target.exists() else str(target)
+        raise InvalidInput(f"{path} links to {where}, outside {folder}; it would dangle in the "
+                           "layer: copy the target in or remove the link")
+    return text
+
+
 def _zip_directory(folder: Path) -> Path:
-    files = sorted(
-        p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()
-    )
+    files = sorted(p for p in folder.rglob("*") if p.is_file() or p.is_symlink())
     if not files:
         raise InvalidInput(f"{folder} holds no files; a layer needs at least one")
     handle, name = tempfile.mkstemp(prefix="layer-tui-", suffix=".zip")
@@ -141,6 +154,10 @@ def _zip_directory(folder: Path) -> Path:
         with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
             for path in files:
                 info = zipfile.ZipInfo(path.relative_to(folder).as_posix(), _FIXED_TIME)
+                if path.is_symlink():
+                    info.external_attr = (0o777 | stat.S_IFLNK) << 16
+                    archive.writestr(info, _inner_link(folder, path))
+                    continue
                 executable = path.stat().st_mode & stat.S_IXUSR
                 info.external_attr = ((0o755 if executable else 0o644) | stat.S_IFREG) << 16
                 info.compress_type = zipfile.ZIP_DEFLATED
