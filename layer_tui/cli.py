@@ -179,7 +179,7 @@ def _run(args: argparse.Namespace) -> int:
     sandbox = None
     endpoint = args.endpoint_url
     try:
-        if args.demo:
+        if args.demo and args.command:  # the TUI starts it behind its first screen
             from layer_tui.sandbox.demo import start_demo
 
             sandbox = start_demo()

@@ -147,3 +147,41 @@ async def test_refresh_does_not_ask_again_for_sizes_it_knows(demo_sandbox: Sandb
         assert demo_sandbox.stats.calls("ListFunctions") > 0  # it did rescan
         assert demo_sandbox.stats.calls("GetLayerVersion") == 0
         assert app.inventory.region("eu-north-1").layers == first.region("eu-north-1").layers
+
+
+@pilot_test
+async def test_demo_paints_first_and_starts_its_sandbox_behind_the_screen(
+    demo_sandbox: Sandbox,
+) -> None:
+    from layer_tui.sandbox.demo import DEMO_REGIONS, LazyDemo
+    from layer_tui.ui.app import demo_session_factory
+
+    gate = threading.Event()
+    started: list[str] = []
+
+    class GatedDemo(LazyDemo):
+        """Slow to come up; and one demo account per process: the shared one stands in."""
+
+        def endpoint_url(self) -> str:
+            gate.wait(30)
+            started.append(demo_sandbox.endpoint_url)
+            return demo_sandbox.endpoint_url
+
+    demo = GatedDemo()
+    app = LayerTuiApp(SessionConfig(demo=True), session_factory=demo_session_factory(demo))
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause(0.2)
+            assert not started  # the screen is up; the sandbox is not yet
+            from layer_tui.ui.screens.regions import RegionsScreen
+
+            assert isinstance(app.screen, RegionsScreen) and app.screen.query(ResourceTable)
+            gate.set()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert started
+            assert set(DEMO_REGIONS) <= keys(app)
+            scanned = {r.region for r in app.inventory.regions if not r.error}
+            assert scanned == set(DEMO_REGIONS)
+    finally:
+        demo.stop()

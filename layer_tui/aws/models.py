@@ -147,6 +147,11 @@ class RegionInventory:
     def stored_bytes(self) -> int:
         return sum(v.code_size or 0 for layer in self.layers for v in layer.versions)
 
+    @property
+    def sizes_known(self) -> bool:
+        """False while a scan is still asking for sizes (see ``ScanProgress`` "sizes")."""
+        return all(v.code_size is not None for layer in self.layers for v in layer.versions)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "region": self.region,

@@ -53,6 +53,18 @@ def _default_session_factory(config: SessionConfig) -> Any:
     return AwsSession(config)
 
 
+def demo_session_factory(demo: Any) -> Callable[[SessionConfig], Any]:
+    """Sessions on the demo sandbox, which starts when the first one is made (by the scan
+    worker, after the first screen is painted)."""
+
+    def factory(chosen: SessionConfig) -> Any:
+        if chosen.demo:  # a profile switch leaves the demo for a real account
+            chosen = replace(chosen, endpoint_url=demo.endpoint_url())
+        return _default_session_factory(chosen)
+
+    return factory
+
+
 def _default_scan(session: Any, regions: Sequence[str] | None, **kwargs: Any) -> Inventory:
     from layer_tui.aws.inventory import scan_inventory
 
@@ -360,6 +372,17 @@ def run_tui(config: SessionConfig, *, inventory_cache: InventoryCache | None = N
         from layer_tui.aws.session import env_endpoint
 
         inventory_cache = InventoryCache(endpoint_url=config.endpoint_url or env_endpoint())
-    app = LayerTuiApp(config, inventory_cache=inventory_cache)
-    app.run()
+    demo = None
+    factory = None
+    if config.demo and not config.endpoint_url:
+        from layer_tui.sandbox.demo import LazyDemo
+
+        demo = LazyDemo()
+        factory = demo_session_factory(demo)
+    app = LayerTuiApp(config, inventory_cache=inventory_cache, session_factory=factory)
+    try:
+        app.run()
+    finally:
+        if demo is not None:
+            demo.stop()
     return app.return_code or 0

@@ -68,7 +68,8 @@ class RegionsScreen(BrowseScreen):
             status,
             number(layers),
             number(versions),
-            size_cell(stored),
+            size_cell(stored) if not healthy or scanned is None or scanned.sizes_known
+            else text(ELLIPSIS, styles.muted),
             number(functions),
             number(using),
             text(ago(scanned_at), styles.muted),
@@ -84,6 +85,8 @@ class RegionsScreen(BrowseScreen):
             if scan.stage == "queued":
                 return text("queued", styles.muted), 1
             progress = f"{scan.done}/{scan.total}" if scan.total else (scan.done or "")
+            if scan.stage == "sizes":  # listed already: only the sizes are on their way
+                return text(f"reading sizes {progress}", styles.accent), 1
             return text(f"{verb}{ELLIPSIS} {scan.stage} {progress}".rstrip(), styles.accent), 1
         if scanned is None:
             return text("not scanned", styles.muted), 1
