@@ -9,6 +9,7 @@ from __future__ import annotations
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
+    ConnectionClosedError,
     ConnectTimeoutError,
     EndpointConnectionError,
     NoCredentialsError,
@@ -102,6 +103,11 @@ def describe(exc: BaseException, action: str = "") -> AwsError:
     if isinstance(exc, ReadTimeoutError):
         return AwsError(
             "EndpointTimeout", f"{prefix}the endpoint stopped answering; try again later"
+        )
+    if isinstance(exc, ConnectionClosedError):
+        return AwsError(
+            "ConnectionDropped",
+            f"{prefix}the endpoint dropped the connection, past every retry; try again later",
         )
     if isinstance(exc, BotoCoreError):
         return AwsError(type(exc).__name__, f"{prefix}{exc}")

@@ -243,7 +243,7 @@ def scan_region(
         failure = describe(exc)
         result = RegionInventory(
             region=region,
-            error=RegionError(error_code(exc), failure.message),
+            error=RegionError(failure.code, failure.message),
             scanned_at=clock.now(),
             all_versions=all_versions,
         )
