@@ -136,7 +136,7 @@ class ChangeActions:
         if changed and region:
             self.start_scan([region])
 
-    @work(thread=True, exit_on_error=False, group="recovery")
+    @work(thread=True, exit_on_error=False, group="recovery", description="recovery")
     def settle_interrupted_work(self) -> None:
         """Say what a run that stopped mid-change left done and undone (``aws.recovery``)."""
         from layer_tui.aws.recovery import recover
@@ -158,7 +158,7 @@ class ChangeActions:
         others = [v.arn for v in layer.versions if v.arn != version.arn] if layer else []
         self.push_screen(ContentsScreen(self._ensure_session(), version.arn, other_versions=others))
 
-    @work(exclusive=True, group="change")
+    @work(exclusive=True, group="change", description="change")
     async def action_delete(self) -> None:
         from layer_tui.ui.dialogs.delete import DeleteVersionDialog
 
@@ -169,7 +169,7 @@ class ChangeActions:
         changed = await self.push_screen_wait(DeleteVersionDialog(self.operations, [version]))
         self._after_change(changed, version.region)
 
-    @work(exclusive=True, group="change")
+    @work(exclusive=True, group="change", description="change")
     async def action_keep_newest(self) -> None:
         from layer_tui.ui.dialogs.delete import KeepNewestDialog
 
@@ -180,7 +180,7 @@ class ChangeActions:
         changed = await self.push_screen_wait(KeepNewestDialog(self.operations, layer.versions))
         self._after_change(changed, layer.region)
 
-    @work(exclusive=True, group="change")
+    @work(exclusive=True, group="change", description="change")
     async def action_publish(self) -> None:
         from layer_tui.ui.dialogs.publish import PublishDialog
 
@@ -194,7 +194,7 @@ class ChangeActions:
         )
         self._after_change(changed, region)
 
-    @work(exclusive=True, group="change")
+    @work(exclusive=True, group="change", description="change")
     async def action_repin(self) -> None:
         from layer_tui.ui.dialogs.repin import RepinDialog
 
@@ -209,7 +209,7 @@ class ChangeActions:
         )
         self._after_change(changed, layer.region)
 
-    @work(exclusive=True, group="change")
+    @work(exclusive=True, group="change", description="change")
     async def action_undo(self) -> None:
         from layer_tui.ui.dialogs.undo import UndoDialog
 
@@ -217,7 +217,7 @@ class ChangeActions:
         if changed:
             self.start_scan(None)
 
-    @work(exclusive=True, group="change")
+    @work(exclusive=True, group="change", description="change")
     async def action_restore(self) -> None:
         from layer_tui.ui.dialogs.restore import RestoreDialog
 

@@ -172,7 +172,7 @@ class DeleteVersionDialog(OperationDialog):
 
     # -- the work ----------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="delete")
+    @work(thread=True, exclusive=True, exit_on_error=False, group="delete", description="delete")
     def delete_versions(self, versions: tuple[LayerVersion, ...]) -> list[DeleteOutcome]:
         batch = f"delete-{uuid.uuid4().hex[:12]}"
         marker = self.ops.begin_batch("delete", batch, versions[0].region,

@@ -200,7 +200,7 @@ class PublishDialog(OperationDialog):
         reuse = self.prepared if self.prepared_source == source else None
         self.make_preview(key, reuse)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="preview")
+    @work(thread=True, exclusive=True, exit_on_error=False, group="preview", description="preview")
     def make_preview(self, key: tuple[Any, ...], reuse: PreparedArchive | None) -> tuple[
         tuple[Any, ...], PreparedArchive, tuple[Finding, ...]
     ]:
@@ -258,7 +258,7 @@ class PublishDialog(OperationDialog):
         self.say(f"publishing {name}\N{HORIZONTAL ELLIPSIS}")
         self.publish(request, prepared)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="publish")
+    @work(thread=True, exclusive=True, exit_on_error=False, group="publish", description="publish")
     def publish(self, request: PublishRequest, prepared: PreparedArchive) -> Any:
         def progress(sent: int, total: int) -> None:
             self.app.call_from_thread(self.query_one("#progress", ProgressBar).update,
@@ -306,7 +306,7 @@ class PublishDialog(OperationDialog):
         event.button.disabled = True
         self.copy_permissions(self.published, self._copy_from[1])
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="copy")
+    @work(thread=True, exclusive=True, exit_on_error=False, group="copy", description="copy")
     def copy_permissions(self, published: dict[str, Any],
                          statements: list[dict[str, Any]]) -> int:
         arn = str(published["LayerVersionArn"])

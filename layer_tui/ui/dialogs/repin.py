@@ -149,7 +149,7 @@ class RepinDialog(PlanDialog):
         self.say("reading the functions\N{HORIZONTAL ELLIPSIS}")
         self.make_plan(target, functions)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="plan")
+    @work(thread=True, exclusive=True, exit_on_error=False, group="plan", description="plan")
     def make_plan(self, target: str, functions: tuple[str, ...]) -> tuple[object, RepinPlan]:
         return (target, functions), plan_repin(
             self.ops, self.region_name, target, functions, unzipped_size=self.layer_sizes
@@ -188,7 +188,7 @@ class RepinDialog(PlanDialog):
         self.query_one("#cancel", Button).focus()
         self.apply_plan(plan)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="apply")
+    @work(thread=True, exclusive=True, exit_on_error=False, group="apply", description="apply")
     def apply_plan(self, plan: RepinPlan) -> RepinReport:
         return apply_repin(
             self.ops, plan,

@@ -57,7 +57,7 @@ class RestoreDialog(OperationDialog):
         self.query_one("#backups", DataTable).focus()
         self.load_backups()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="list")
+    @work(thread=True, exclusive=True, exit_on_error=False, group="list", description="list")
     def load_backups(self) -> list[BackupRecord]:
         return list_backups(self.ops.backups, self.ops.session.account_id())
 
@@ -108,7 +108,7 @@ class RestoreDialog(OperationDialog):
         self.say(f"publishing {version_label(record.arn)} again\N{HORIZONTAL ELLIPSIS}")
         self.restore(record)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="restore")
+    @work(thread=True, exclusive=True, exit_on_error=False, group="restore", description="restore")
     def restore(self, record: BackupRecord) -> tuple[str, dict[str, Any]]:
         prepared = prepare_archive(record.zip_path)  # a .zip: nothing temporary to discard
         request = restore_request(record.metadata(), record.zip_path)

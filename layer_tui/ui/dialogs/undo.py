@@ -44,7 +44,7 @@ class UndoDialog(PlanDialog):
         self.query_one("#cancel", Button).focus()
         self.make_plan()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="plan")
+    @work(thread=True, exclusive=True, exit_on_error=False, group="plan", description="plan")
     def make_plan(self) -> tuple[str, RepinPlan] | None:
         return plan_undo(self.ops)
 
@@ -75,7 +75,7 @@ class UndoDialog(PlanDialog):
         self.start_progress(len(self.plan.items), "restoring\N{HORIZONTAL ELLIPSIS}")
         self.apply_plan(self.batch, self.plan)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="apply")
+    @work(thread=True, exclusive=True, exit_on_error=False, group="apply", description="apply")
     def apply_plan(self, batch: str, plan: RepinPlan) -> RepinReport:
         return apply_undo(
             self.ops, batch, plan,

@@ -59,6 +59,7 @@ class BrowseScreen(Screen[None]):
         super().__init__()
         self._stale = True
         self._building = False
+        self._had_selection = False
         self._build_again = False
 
     @property
@@ -140,7 +141,7 @@ class BrowseScreen(Screen[None]):
         styles = CellStyles.from_variables(self.app.theme_variables)
         self._build_rows(self.tui.inventory, styles, self.table.columns)
 
-    @work(thread=True, exit_on_error=False, group="rows")
+    @work(thread=True, exit_on_error=False, group="rows", description="rows")
     def _build_rows(
         self, inventory: Inventory | None, styles: CellStyles, columns: tuple[Column, ...]
     ) -> None:
@@ -177,7 +178,12 @@ class BrowseScreen(Screen[None]):
     @on(ResourceTable.Highlighted)
     def _row_highlighted(self) -> None:
         self._show_details()
-        self.refresh_bindings()
+        # The keys shown depend only on whether a row is selected (``check_action``); the
+        # footer redraws whole on every refresh, and rows are re-set on every scan tick.
+        selected = self.table.selected_row is not None
+        if selected != self._had_selection:
+            self._had_selection = selected
+            self.refresh_bindings()
 
     @on(ResourceTable.Selected)
     def _row_selected(self, event: ResourceTable.Selected) -> None:

@@ -183,7 +183,9 @@ class ContentsScreen(Screen[None]):
     def _lambda(self) -> Any:
         return self.session.client("lambda", self.parsed.region)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="contents")
+    @work(
+        thread=True, exclusive=True, exit_on_error=False, group="contents", description="contents"
+    )
     def _load(self, arn: str, known_versions: tuple[str, ...]) -> LoadedContents:
         client = self._lambda()
         report = inspect_layer_version(client, arn)
@@ -287,7 +289,10 @@ class ContentsScreen(Screen[None]):
             return
         self._read_member(entry)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="contents-member")
+    @work(
+        thread=True, exclusive=True, exit_on_error=False, group="contents-member",
+        description="contents-member",
+    )
     def _read_member(self, entry: ZipEntry) -> MemberText:
         code_size = self.report.code_size if self.report else None
         return read_text_member(self._lambda(), self.version_arn, entry, code_size)
@@ -347,7 +352,10 @@ class ContentsScreen(Screen[None]):
         styles = CellStyles.from_variables(self.app.theme_variables)
         self._load_diff(self.report, other_arn, self._reports.get(other_arn), styles)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="contents-diff")
+    @work(
+        thread=True, exclusive=True, exit_on_error=False, group="contents-diff",
+        description="contents-diff",
+    )
     def _load_diff(
         self, mine: InspectReport, other_arn: str, cached: InspectReport | None, styles: CellStyles
     ) -> LoadedDiff:
