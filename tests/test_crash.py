@@ -12,12 +12,12 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
 import threading
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -39,7 +39,7 @@ CHILD = textwrap.dedent("""
     from layer_tui.aws.journal import Journal
     from layer_tui.aws.operations import LayerOperations
     from layer_tui.aws.inventory import scan_region
-    from layer_tui.aws.repin import apply_repin, plan_repin
+    from layer_tui.aws.repin import apply_repin, apply_undo, plan_repin, plan_undo
     from layer_tui.aws.session import AwsSession, SessionConfig
 
     endpoint, region, tmp, action, target = sys.argv[1:6]
@@ -49,6 +49,8 @@ CHILD = textwrap.dedent("""
     if action == "repin":
         names = [f"svc-{n}" for n in range(10)]
         apply_repin(ops, plan_repin(ops, region, target, names))
+    elif action == "undo":
+        apply_undo(ops, *plan_undo(ops))
     else:
         inventory = scan_region(session, region)
         layer = next(l for l in inventory.layers if l.arn == target.rsplit(":", 1)[0])
@@ -177,16 +179,18 @@ def test_an_undo_cut_short_can_be_finished(
 ) -> None:
     ops = ops_for(estate, tmp_path)
     apply_repin(ops, plan_repin(ops, REGION, geo(estate, 2), list(original)))
+    run_child(estate, tmp_path, KillChild("UpdateFunctionConfiguration", 4, False),
+              "undo", "-")
+    [line] = recover(ops)
+    assert line == ("An undo was cut short (the app stopped mid-way): 3 done (svc-0, svc-1, "
+                    "svc-2), svc-3 not changed, 6 never started (svc-4, svc-5, svc-6 and 3 "
+                    "more); u finishes the undo")
     found = plan_undo(ops)
     assert found is not None
-    batch, plan = found
-    # Undo only the first four (as if the app had stopped there), then ask again.
-    apply_undo(ops, batch, replace(plan, items=plan.items[:4]))
-    again = plan_undo(ops)
-    assert again is not None and again[0] == batch
-    assert [i.function for i in again[1].runnable] == [f"svc-{n}" for n in range(4, 10)]
-    apply_undo(ops, *again)
+    assert [i.function for i in found[1].runnable] == [f"svc-{n}" for n in range(3, 10)]
+    apply_undo(ops, *found)
     assert {n: layers_of(estate, n) for n in original} == original
+    assert plan_undo(ops) is None
 
 
 @pytest.mark.parametrize("applied", [True, False], ids=["aws-applied", "aws-did-not"])
@@ -202,9 +206,9 @@ def test_delete_killed_mid_call_leaves_a_backup_that_restores(
 
     ops = ops_for(estate, tmp_path)
     [line] = recover(ops)
-    expected = "1 done (geo:2)" if applied else "geo:2 not changed"
-    assert line == ("A delete was cut short (the app stopped mid-way): "
-                    f"{expected}; backups stay: ctrl+p restores")
+    expected = ("1 done (geo:2); backups stay: ctrl+p restores" if applied
+                else "geo:2 not changed")
+    assert line == f"A delete was cut short (the app stopped mid-way): {expected}"
     # The backup was verified before the call: it is whole, and it brings the version back.
     [record] = list_backups(tmp_path / "backups", estate.account_id)
     assert record.metadata()["LayerVersionArn"] == geo(estate, 2)
@@ -240,3 +244,68 @@ def test_the_app_says_at_start_what_a_killed_run_left(
             "8 never started (svc-2, svc-3, svc-4 and 5 more); u undoes what was done") in shown
     # Said once: the journal is closed now, so the next start is quiet.
     assert interrupted_work(Journal()) == []
+
+
+def test_a_running_copy_of_the_app_is_not_taken_for_a_crash(tmp_path: Path) -> None:
+    """Two panes, two copies: one's work in flight is not the other's to settle."""
+    journal = Journal(tmp_path / "journal.jsonl")
+    marker = journal.before("Batch", account="1", profile="p", region=REGION,
+                            args={"kind": "repin", "targets": ["svc-0"]}, batch="repin-x")
+    journal.before("UpdateFunctionConfiguration", account="1", profile="p", region=REGION,
+                   args={"FunctionName": "svc-0", "Layers": []}, batch="repin-x")
+    assert marker.owner is not None and marker.owner["pid"] == os.getpid()
+    assert interrupted_work(journal) == []  # this process is alive: its work is not cut short
+    # The same lines written by a process that has since died are.
+    text = (tmp_path / "journal.jsonl").read_text(encoding="utf-8")
+    (tmp_path / "journal.jsonl").write_text(
+        text.replace(f'"pid":{os.getpid()}', '"pid":999999999'), encoding="utf-8")
+    [work] = interrupted_work(journal)
+    assert [e.args["FunctionName"] for e in work.in_flight] == ["svc-0"]
+
+
+def test_a_retried_conflict_counts_once_by_its_last_attempt(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "journal.jsonl")
+    journal.before("Batch", account="1", profile="p", region=REGION,
+                   args={"kind": "repin", "targets": ["svc-0", "svc-1"]}, batch="repin-y")
+    for outcome in ("409", "ok"):
+        entry = journal.before("UpdateFunctionConfiguration", account="1", profile="p",
+                               region=REGION, args={"FunctionName": "svc-0"}, batch="repin-y")
+        if outcome == "409":
+            journal.after(entry, error={"code": "ResourceConflictException", "message": "busy"})
+        else:
+            journal.after(entry, result={})
+    # Written by a dead process on this host (the owner field, rewritten).
+    path = tmp_path / "journal.jsonl"
+    lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    for line in lines:
+        line["owner"] = {"host": socket.gethostname(), "pid": 999999999, "start": 0}
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    [work] = interrupted_work(journal)
+    assert (work.done, work.failed, work.not_started) == (["svc-0"], [], ["svc-1"])
+
+
+def test_a_torn_last_line_does_not_swallow_the_next(tmp_path: Path) -> None:
+    path = tmp_path / "journal.jsonl"
+    journal = Journal(path)
+    journal.before("Batch", account="1", profile="p", region=REGION, args={}, batch="b1")
+    with path.open("a", encoding="utf-8") as out:
+        out.write('{"id": "torn", "phase": "bef')  # the process died mid-write
+    journal.before("Batch", account="1", profile="p", region=REGION, args={}, batch="b2")
+    assert [e.batch for e in journal.entries()] == ["b1", "b2"]
+
+
+def test_when_aws_cannot_be_asked_the_work_stays_open_for_the_next_start(
+    estate: Sandbox, original: dict[str, list[str]], tmp_path: Path,  # noqa: F811
+) -> None:
+    run_child(estate, tmp_path, KillChild("UpdateFunctionConfiguration", 2, True),
+              "repin", geo(estate, 3))
+    ops = ops_for(estate, tmp_path)
+    estate.faults.access_denied_regions = {REGION}
+    [line] = recover(ops)
+    assert line.endswith("; could not ask AWS about svc-1 now: the next start asks again")
+    assert len(interrupted_work(ops.journal)) == 1  # still open
+    estate.faults.access_denied_regions = set()
+    [line] = recover(ops)
+    assert line.startswith("A repin was cut short (the app stopped mid-way): 2 done "
+                           "(svc-0, svc-1), 8 never started")
+    assert interrupted_work(ops.journal) == []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import threading
 import uuid
 from collections.abc import Iterator
@@ -37,6 +38,8 @@ class JournalEntry:
     result: dict[str, Any] | None = None
     error: dict[str, str] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    #: The process that made the call (host, pid, start): recovery leaves a live one's alone.
+    owner: dict[str, Any] | None = None
 
     @property
     def ok(self) -> bool:
@@ -59,6 +62,8 @@ class JournalEntry:
             data["error"] = self.error
         if self.extra:
             data["extra"] = self.extra
+        if self.owner:
+            data["owner"] = self.owner
         return data
 
     @classmethod
@@ -76,6 +81,7 @@ class JournalEntry:
             result=data.get("result"),
             error=data.get("error"),
             extra=dict(data.get("extra") or {}),
+            owner=data.get("owner"),
         )
 
 
@@ -90,6 +96,8 @@ class Journal:
         line = json.dumps(entry.to_json(), separators=(",", ":"), default=str) + "\n"
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            if _ends_torn(self.path):
+                line = "\n" + line  # a crash mid-write left half a line: never join onto it
             with self.path.open("a", encoding="utf-8") as out:
                 out.write(line)
                 out.flush()
@@ -117,6 +125,7 @@ class Journal:
             at=iso_utc(clock.now()),
             batch=batch,
             extra=extra or {},
+            owner=this_process(),
         )
         self._append(entry)
         return entry
@@ -142,6 +151,7 @@ class Journal:
             result=result if error is None else None,
             error=error,
             extra={**before.extra, **(extra or {})},
+            owner=before.owner,
         )
         self._append(entry)
         return entry
@@ -159,3 +169,54 @@ class Journal:
                 except (ValueError, KeyError, TypeError):
                     continue
 
+
+
+def _ends_torn(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            if handle.tell() == 0:
+                return False
+            handle.seek(-1, os.SEEK_END)
+            return handle.read(1) != b"\n"
+    except FileNotFoundError:
+        return False
+
+
+def _start_ticks(pid: int) -> int | None:
+    """When a process started (clock ticks since boot), from /proc; None where there is none."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
+    except OSError:
+        return None
+    # The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+    return int(stat.rsplit(")", 1)[1].split()[19])
+
+
+def this_process() -> dict[str, Any]:
+    return {"host": socket.gethostname(), "pid": os.getpid(), "start": _start_ticks(os.getpid())}
+
+
+def owner_alive(owner: dict[str, Any] | None) -> bool:
+    """Whether the process that wrote an entry may still be at work.
+
+    An entry without an owner (an older journal) is taken as dead; one from another host
+    cannot be checked from here, so it is taken as alive and left for that host.
+    """
+    if not owner:
+        return False
+    if owner.get("host") != socket.gethostname():
+        return True
+    pid = int(owner.get("pid") or 0)
+    if pid <= 0:
+        return False
+    start = _start_ticks(pid)
+    if start is not None:
+        return start == owner.get("start")
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -101,7 +101,8 @@ class LayerOperations:
     # -- batches -------------------------------------------------------------------------------
 
     def begin_batch(
-        self, kind: str, batch: str, region: str, targets: Sequence[str]
+        self, kind: str, batch: str, region: str, targets: Sequence[str],
+        extra: dict[str, Any] | None = None,
     ) -> JournalEntry:
         """Journal a batch's plan before its first call: a crash mid-batch then leaves a record
         of the targets never started, not just of the calls made (see ``recovery``)."""
@@ -113,6 +114,7 @@ class LayerOperations:
             region=region,
             args={"kind": kind, "targets": list(targets)},
             batch=batch,
+            extra=extra,
         )
 
     def end_batch(self, marker: JournalEntry, **counts: int) -> None:

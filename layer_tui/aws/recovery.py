@@ -21,7 +21,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from layer_tui.aws.errors import AwsError, error_code
-from layer_tui.aws.journal import Journal, JournalEntry
+from layer_tui.aws.journal import Journal, JournalEntry, owner_alive
 from layer_tui.aws.operations import BATCH_ACTION, LayerOperations
 
 #: What the user calls a lone call's work (batched calls take their batch's kind).
@@ -56,34 +56,44 @@ class Interrupted:
 
 
 def interrupted_work(journal: Journal) -> list[Interrupted]:
-    """Every batch and lone call the journal opened and never closed, oldest first."""
+    """Every batch and lone call the journal opened and never closed, oldest first.
+
+    Work of a process that is still running (another copy of the app, in another pane) is not
+    interrupted: it is left out.
+    """
     entries = list(journal.entries())
     closed = {e.id: e for e in entries if e.phase == "after"}
-    opened = [e for e in entries if e.phase == "before"]
+    opened = [e for e in entries if e.phase == "before" and not owner_alive(e.owner)]
     open_batches = {
         e.batch: Interrupted(str(e.args.get("kind", "batch")), e.batch, e.account, marker=e)
         for e in opened
         if e.action == BATCH_ACTION and e.id not in closed and e.batch
     }
     lone: list[Interrupted] = []
+    # A target's last attempt is what counts: a 409 retried into success is done, not failed.
+    last_attempt: dict[tuple[str, str], tuple[JournalEntry, JournalEntry | None]] = {}
     for entry in opened:
         if entry.action == BATCH_ACTION:
             continue
-        work = open_batches.get(entry.batch) if entry.batch else None
         after = closed.get(entry.id)
-        if work is None:
-            if after is None:  # a call on its own (or of a journal older than batch lines)
-                kind = str(entry.extra.get("kind") or _LONE_KINDS.get(entry.action, entry.action))
-                lone.append(Interrupted(kind, entry.batch, entry.account, in_flight=[entry]))
-            continue
+        if entry.batch and entry.batch in open_batches:
+            last_attempt[(entry.batch, target_of(entry))] = (entry, after)
+        elif after is None:  # a call on its own (or of a journal older than batch lines)
+            kind = str(entry.extra.get("kind") or _LONE_KINDS.get(entry.action, entry.action))
+            lone.append(Interrupted(kind, entry.batch, entry.account, in_flight=[entry]))
+    for (batch, target), (entry, after) in last_attempt.items():
+        work = open_batches[batch]
         if after is None:
             work.in_flight.append(entry)
         elif after.ok:
-            work.done.append(target_of(entry))
+            work.done.append(target)
+        elif after.extra.get("recovered") in (NOT_APPLIED, UNKNOWN):
+            work.settled[target] = str(after.extra["recovered"])  # closed by an earlier start
         else:
-            work.failed.append(target_of(entry))
+            work.failed.append(target)
     for work in open_batches.values():
-        touched = {*work.done, *work.failed, *(target_of(e) for e in work.in_flight)}
+        touched = {*work.done, *work.failed, *work.settled,
+                   *(target_of(e) for e in work.in_flight)}
         planned = work.marker.args.get("targets", []) if work.marker else []
         work.not_started = [str(t) for t in planned if str(t) not in touched]
     everything = [*open_batches.values(), *lone]
@@ -100,29 +110,44 @@ def recover(ops: LayerOperations) -> list[str]:
     for work in interrupted_work(ops.journal):
         if work.account != account:
             continue
-        for entry in work.in_flight:
-            outcome, result = _settle(ops, entry)
-            work.settled[target_of(entry)] = outcome
-            if outcome == APPLIED:
-                ops.journal.after(entry, result=result, extra={"recovered": outcome})
-            else:
-                message = "the app stopped before AWS acted" if outcome == NOT_APPLIED else (
-                    "the app stopped during this call and AWS cannot tell how it ended")
-                ops.journal.after(entry, error={"code": "Interrupted", "message": message},
-                                  extra={"recovered": outcome})
-        if work.marker is not None:
-            ops.end_batch(work.marker, interrupted=1, done=len(work.done),
-                          failed=len(work.failed), not_started=len(work.not_started),
-                          in_flight_applied=sum(o == APPLIED for o in work.settled.values()))
-        lines.append(describe_interrupted(work))
+        try:
+            lines.append(_recover_one(ops, work))
+        except Exception as exc:  # one odd entry must not hide the rest
+            lines.append(f"could not settle an interrupted {work.kind} ({work.batch}): {exc}")
     return lines
+
+
+def _recover_one(ops: LayerOperations, work: Interrupted) -> str:
+    unchecked: list[str] = []
+    for entry in work.in_flight:
+        settled = _settle(ops, entry)
+        if settled is None:  # AWS could not be asked now: the next start asks again
+            unchecked.append(target_of(entry))
+            continue
+        outcome, result = settled
+        work.settled[target_of(entry)] = outcome
+        if outcome == APPLIED:
+            ops.journal.after(entry, result=result, extra={"recovered": outcome})
+        else:
+            message = "the app stopped before AWS acted" if outcome == NOT_APPLIED else (
+                "the app stopped during this call and AWS cannot tell how it ended")
+            ops.journal.after(entry, error={"code": "Interrupted", "message": message},
+                              extra={"recovered": outcome})
+    if work.marker is not None and not unchecked:
+        ops.end_batch(work.marker, interrupted=1, done=len(work.done),
+                      failed=len(work.failed), not_started=len(work.not_started),
+                      in_flight_applied=sum(o == APPLIED for o in work.settled.values()))
+    line = describe_interrupted(work)
+    if unchecked:
+        line += (f"; could not ask AWS about {_names(unchecked)} now: the next start asks "
+                 "again")
+    return line
 
 
 def describe_interrupted(work: Interrupted) -> str:
     """One line: what an interrupted batch did, did not do, and what to do about it."""
     name = {"repin": "A repin", "undo": "An undo", "delete": "A delete",
-            "publish": "A publish"}.get(
-        work.kind, f"A {work.kind}")
+            "publish": "A publish"}.get(work.kind, f"A call ({work.kind})")
     parts = []
     done = [*work.done, *(t for t, o in work.settled.items() if o == APPLIED)]
     if done:
@@ -139,7 +164,7 @@ def describe_interrupted(work: Interrupted) -> str:
                      f"({_names(work.not_started)})")
     hint = {"repin": "; u undoes what was done", "undo": "; u finishes the undo",
             "delete": "; backups stay: ctrl+p restores",
-            "publish": "; r refreshes the layer's versions"}.get(work.kind, "")
+            "publish": "; r refreshes the layer's versions"}.get(work.kind, "") if done else ""
     said = ", ".join(parts) or "nothing was done"
     return f"{name} was cut short (the app stopped mid-way): {said}{hint}"
 
@@ -149,18 +174,19 @@ def _names(targets: list[str], shown: int = 3) -> str:
     return ", ".join(targets[:shown]) + (f" and {more} more" if more > 0 else "")
 
 
-def _settle(ops: LayerOperations, entry: JournalEntry) -> tuple[str, dict[str, Any]]:
-    """Ask AWS whether an in-flight call happened: (APPLIED | NOT_APPLIED | UNKNOWN, result)."""
+def _settle(ops: LayerOperations, entry: JournalEntry) -> tuple[str, dict[str, Any]] | None:
+    """Ask AWS whether an in-flight call happened: (APPLIED | NOT_APPLIED | UNKNOWN, result),
+    or None when AWS cannot be asked now (throttled, offline, not allowed)."""
     check = _CHECKS.get(entry.action)
     if check is None:
         return UNKNOWN, {}
-    client = ops.session.client("lambda", entry.region)
     try:
-        return check(client, entry)
+        return check(ops.session.client("lambda", entry.region), entry)
     except (ClientError, BotoCoreError, AwsError) as exc:
-        if error_code(exc) == "ResourceNotFoundException" and entry.action == "DeleteLayerVersion":
-            return APPLIED, {}
-        return UNKNOWN, {}
+        if error_code(exc) == "ResourceNotFoundException":
+            # The version is gone: deleted, by us. A function that is gone cannot be undone.
+            return (APPLIED, {}) if entry.action == "DeleteLayerVersion" else (UNKNOWN, {})
+        return None
 
 
 def _check_update(client: Any, entry: JournalEntry) -> tuple[str, dict[str, Any]]:

@@ -19,7 +19,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from layer_tui.aws.errors import AwsError, describe, error_code
 from layer_tui.aws.inspection import inspect_layer_version
-from layer_tui.aws.operations import LayerOperations
+from layer_tui.aws.operations import BATCH_ACTION, LayerOperations
 from layer_tui.aws.publishing import UNZIPPED_BUDGET
 from layer_tui.aws.session import AwsSession
 
@@ -286,9 +286,17 @@ def last_repin_batch(ops: LayerOperations) -> tuple[str, list[dict[str, Any]]] |
     """
     updates: dict[str, list[dict[str, Any]]] = {}
     undone: set[tuple[str, str]] = set()
+    settled: set[str] = set()  # batches an undo ran through to its end (blocked ones stay)
     order: list[str] = []
+    account = ops.session.account_id()
     for entry in ops.journal.entries():
-        if entry.action != "UpdateFunctionConfiguration" or entry.phase != "after":
+        if entry.account != account or entry.phase != "after":
+            continue
+        if entry.action == BATCH_ACTION and entry.args.get("kind") == "undo":
+            if not (entry.result or {}).get("interrupted"):
+                settled.add(str(entry.extra.get("undoes")))
+            continue
+        if entry.action != "UpdateFunctionConfiguration":
             continue
         if entry.extra.get("kind") == "undo":
             if entry.ok:
@@ -306,6 +314,8 @@ def last_repin_batch(ops: LayerOperations) -> tuple[str, list[dict[str, Any]]] |
             "revision_id": (entry.result or {}).get("RevisionId", ""),
         })
     for batch in reversed(order):
+        if batch in settled:
+            continue
         remaining = [u for u in updates[batch] if (batch, u["function"]) not in undone]
         if remaining:
             return batch, remaining
@@ -351,9 +361,10 @@ def apply_undo(
     progress: Callable[[RepinOutcome], None] | None = None,
 ) -> RepinReport:
     ops.check_writable()
-    report = RepinReport(f"undo-{batch}")
+    report = RepinReport(f"undo-{batch}-{uuid.uuid4().hex[:6]}")
     targets = [item.function for item in plan.items if not item.blocked]
-    marker = ops.begin_batch("undo", report.batch, plan.region, targets) if targets else None
+    marker = ops.begin_batch("undo", report.batch, plan.region, targets,
+                             extra={"undoes": batch}) if targets else None
     for item in plan.items:
         if item.blocked:
             outcome = RepinOutcome(item.function, "skipped", item.blocked)
