@@ -161,7 +161,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug of ours: still one line, the traceback on request
         if os.environ.get("LAYER_TUI_TRACEBACK"):
             raise
-        return _fail(f"unexpected error ({type(exc).__name__}: {exc}); rerun with "
+        said = " ".join(str(exc).split())
+        return _fail(f"unexpected error ({type(exc).__name__}: {said}); rerun with "
                      "LAYER_TUI_TRACEBACK=1 to see where, and please report it", EXIT_FAILURE)
 
 

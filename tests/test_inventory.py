@@ -289,3 +289,18 @@ def test_lean_list_functions_parse_matches_botocore(estate: Sandbox) -> None:
 
     assert lean == [function_ref(c, "eu-north-1") for c in configs]
     assert len(lean) > 50  # more than one page
+
+
+def test_lean_list_functions_leaves_out_nulls_as_botocore_does() -> None:
+    from layer_tui.aws.inventory import _lean_list_functions
+
+    page = {"Functions": [{"FunctionName": "a", "LastModified": None, "Layers": []}],
+            "NextMarker": "m"}
+    response = {"status_code": 200, "body": json.dumps(page).encode()}
+    customized: dict[str, Any] = {}
+    _lean_list_functions(response, customized)
+    assert customized == {"Functions": [{"FunctionName": "a", "Layers": []}]}
+    assert json.loads(response["body"]) == {"NextMarker": "m"}
+    refused = {"status_code": 429, "body": json.dumps(page).encode()}
+    _lean_list_functions(refused, customized := {})
+    assert customized == {} and json.loads(refused["body"]) == page

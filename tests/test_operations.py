@@ -6,6 +6,7 @@ import base64
 import hashlib
 import json
 import stat
+import tempfile
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -247,5 +248,22 @@ def test_links_inside_the_folder_stay_links_and_links_out_are_refused(tmp_path: 
         prepare_archive(folder)
     (lib / "libc.so").unlink()
     (lib / "gone.so").symlink_to("missing.so")
-    with pytest.raises(InvalidInput, match=r"gone\.so links to nowhere"):
+    with pytest.raises(InvalidInput, match=r"gone\.so links to missing\.so, which does not"):
         prepare_archive(folder)
+    (lib / "gone.so").unlink()
+    (lib / "loop.so").symlink_to("loop.so")
+    with pytest.raises(InvalidInput, match=r"loop\.so is a symlink loop"):
+        prepare_archive(folder)
+    (lib / "loop.so").unlink()
+    # Written as an absolute path into the folder: stored relative, so it works under /opt.
+    (lib / "libabs.so").symlink_to(lib / "libgeo.so.1")
+    # Relative, but climbing out of the folder and back in.
+    (lib / "libclimb.so").symlink_to(f"../../{folder.name}/lib/libgeo.so.1")
+    with zipfile.ZipFile(prepare_archive(folder).path) as archive:
+        assert archive.read("lib/libabs.so") == b"libgeo.so.1"
+        assert archive.read("lib/libclimb.so") == b"libgeo.so.1"
+    leftovers = set(Path(tempfile.gettempdir()).glob("layer-tui-*.zip"))
+    (lib / "out.so").symlink_to("/etc/hostname")
+    with pytest.raises(InvalidInput):
+        prepare_archive(folder)
+    assert set(Path(tempfile.gettempdir()).glob("layer-tui-*.zip")) <= leftovers

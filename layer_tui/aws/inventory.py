@@ -98,7 +98,11 @@ def _lean_list_functions(
         return
     functions = page.pop("Functions", None) if isinstance(page, dict) else None
     if isinstance(functions, list):
-        customized_response_dict["Functions"] = functions
+        # botocore leaves out members that are null; so does this.
+        customized_response_dict["Functions"] = [
+            {k: v for k, v in f.items() if v is not None} if None in f.values() else f
+            for f in functions
+        ]
         response_dict["body"] = json.dumps(page).encode()
 
 

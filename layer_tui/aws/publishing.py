@@ -129,18 +129,25 @@ def validate_request(request: PublishRequest, account: str) -> None:
 
 
 def _inner_link(folder: Path, path: Path) -> str:
-    """The text of a symlink that stays inside ``folder``; InvalidInput for any other link.
+    """What a symlink in the folder is stored as: the relative path to its target.
 
     Links are kept as links (Lambda unpacks them, as `zip -y` stores them): shared libraries
-    lean on them. One that leaves the folder, or leads nowhere, would dangle under /opt.
+    lean on them. The text is made relative to the link's own folder, so a link written as an
+    absolute path into the folder still works under /opt; one that leaves the folder, leads
+    nowhere or loops is refused, since it would dangle in the layer.
     """
-    text = os.readlink(path)
-    target = (path.parent / text).resolve()
-    if not target.exists() or not target.is_relative_to(folder.resolve()):
-        where = "nowhere" if not target.exists() else str(target)
-        raise InvalidInput(f"{path} links to {where}, outside {folder}; it would dangle in the "
-                           "layer: copy the target in or remove the link")
-    return text
+    root = folder.resolve()
+    try:
+        target = path.resolve(strict=True)
+    except FileNotFoundError:
+        raise InvalidInput(f"{path} links to {os.readlink(path)}, which does not exist; fix "
+                           "or remove the link") from None
+    except (RuntimeError, OSError):
+        raise InvalidInput(f"{path} is a symlink loop; remove the link") from None
+    if not target.is_relative_to(root):
+        raise InvalidInput(f"{path} links to {target}, outside {folder}; it would dangle in "
+                           "the layer: copy the target in or remove the link")
+    return os.path.relpath(target, path.parent.resolve())
 
 
 def _zip_directory(folder: Path) -> Path:
@@ -169,6 +176,9 @@ def _zip_directory(folder: Path) -> Path:
         raise InvalidInput(
             f"cannot read {exc.filename}: {exc.strerror}; check permissions"
         ) from exc
+    except BaseException:
+        target.unlink(missing_ok=True)  # never leave a half-written zip behind
+        raise
     return target
 
 

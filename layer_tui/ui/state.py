@@ -42,6 +42,7 @@ _REGION_ERROR_WORDS = {
     "ThrottlingException": "throttled",
     "EndpointUnreachable": "endpoint unreachable",
     "EndpointTimeout": "endpoint timed out",
+    "ConnectionDropped": "connection dropped",
     "ExpiredToken": "credentials expired",
     "ExpiredTokenException": "credentials expired",
 }
