@@ -216,7 +216,8 @@ def scan_region(
     try:
         account = session.account_id()
         client = session.client("lambda", region)
-        with ThreadPoolExecutor(SIZE_WORKERS_PER_REGION + 1, f"scan-{region}") as pool:
+        pool = ThreadPoolExecutor(SIZE_WORKERS_PER_REGION + 1, f"scan-{region}")
+        try:
             functions_future: Future[list[FunctionRef]] = pool.submit(
                 list_function_configs,
                 client,
@@ -243,6 +244,11 @@ def scan_region(
             for done, (arn, future) in enumerate(pending.items(), start=1):
                 sized[arn] = future.result()
                 report(ScanProgress(region, "sizes", done, len(pending)))
+        except BaseException:
+            # Fail fast: queued size calls are dropped, not waited for at the rate limit.
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
     except (AwsError, BotoCoreError, ClientError) as exc:
         failure = describe(exc)
         result = RegionInventory(
