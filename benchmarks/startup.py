@@ -53,7 +53,7 @@ def listed(line: str) -> bool:
 
 
 def run_app(argv: list[str], env: dict[str, str], regions: Sequence[str],
-            timeout: float) -> dict[str, float | None]:
+            timeout: float, cache_files: Path | None = None) -> dict[str, float | None]:
     """Start the app in a pty; the seconds until each event (None: not within ``timeout``)."""
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", LINES, COLUMNS, 0, 0))
@@ -83,6 +83,14 @@ def run_app(argv: list[str], env: dict[str, str], regions: Sequence[str],
                     events["listed"] = moment
                 if all(" ok " in r for r in rows.values()) and events["listed"] is not None:
                     events["complete"] = moment
+        if events["complete"] is not None and cache_files is not None:
+            # The cache is saved right after the scan: let it land before quitting, or the
+            # next (cached) start would find none.
+            deadline = time.perf_counter() + 10
+            while len(list(cache_files.glob("*/*.json"))) < len(regions):
+                if time.perf_counter() > deadline:
+                    break
+                time.sleep(0.1)
         os.write(master, b"q")
         try:
             child.wait(timeout=10)
@@ -118,7 +126,8 @@ def main() -> int:
         argv = [app, "--endpoint-url", sandbox.endpoint_url]
         for label in ("cold", "cached"):
             time.sleep(1.5)  # the rate limit's bucket refills between two starts
-            results[label] = run_app(argv, env, sandbox.regions, args.timeout)
+            results[label] = run_app(argv, env, sandbox.regions, args.timeout,
+                                     home / "cache" / "layer-tui")
         results["estate"] = {k: sandbox.info[k] for k in ("functions", "layers",
                                                            "layer_versions")}
     from layer_tui.sandbox.demo import DEMO_REGIONS
