@@ -26,6 +26,24 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 
 
+def add_estate_arguments(parser: argparse.ArgumentParser) -> None:
+    """The estate and latency options every benchmark against the sandbox process takes."""
+    parser.add_argument("--regions", type=int, default=8)
+    parser.add_argument("--functions", type=int, default=2000, help="per region")
+    parser.add_argument("--layers", type=int, default=40, help="per region")
+    parser.add_argument("--versions", type=int, default=10, help="per layer")
+    parser.add_argument("--latency", type=float, default=0.1, help="seconds per API call")
+
+
+def report(results: dict[str, Any], out: Path | None) -> None:
+    """Print a benchmark's results as JSON (what ``evidence.py`` reads), and keep a copy."""
+    text = json.dumps(results, indent=2)
+    print(text)
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text + "\n", encoding="utf-8")
+
+
 class SandboxProcess:
     """Starts the estate in a child process; use as a context manager."""
 
@@ -72,10 +90,7 @@ class SandboxProcess:
 
 def serve() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--regions", type=int, default=8)
-    parser.add_argument("--functions", type=int, default=2000)
-    parser.add_argument("--layers", type=int, default=40)
-    parser.add_argument("--versions", type=int, default=10)
+    add_estate_arguments(parser)
     args = parser.parse_args()
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")

@@ -35,7 +35,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sandbox_process import SandboxProcess
+from sandbox_process import SandboxProcess, add_estate_arguments, report
 
 from layer_tui.aws.cache import InventoryCache
 from layer_tui.aws.inventory import ScanProgress, list_function_configs, scan_inventory
@@ -124,11 +124,7 @@ def inventory_process(endpoint: str, home: Path) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--regions", type=int, default=8)
-    parser.add_argument("--functions", type=int, default=2000, help="per region")
-    parser.add_argument("--layers", type=int, default=40, help="per region")
-    parser.add_argument("--versions", type=int, default=10, help="per layer")
-    parser.add_argument("--latency", type=float, default=0.1, help="seconds per API call")
+    add_estate_arguments(parser)
     parser.add_argument("--rate", type=float, default=DEFAULT_RATE_PER_SECOND,
                         help="layer-tui's client limit, calls/s per region")
     parser.add_argument("--cli-sizes", default="40",
@@ -190,11 +186,7 @@ def main() -> int:
             results["cli_listing"]["seconds"] / results["layer_tui_process_warm"]["seconds"], 1)
         results["cli_total_vs_layer_tui_process_cold"] = round(
             results["cli_total_projected_s"] / results["layer_tui_process_cold"]["seconds"], 1)
-    text = json.dumps(results, indent=2)
-    print(text)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n", encoding="utf-8")
+    report(results, args.out)
     return 0
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import fcntl
-import json
 import os
 import re
 import select
@@ -32,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import pyte
-from sandbox_process import SandboxProcess
+from sandbox_process import SandboxProcess, add_estate_arguments, report
 
 COLUMNS, LINES = 140, 40
 NUMBER = re.compile(r"^[\d,]+$")
@@ -105,11 +104,7 @@ def run_app(argv: list[str], env: dict[str, str], regions: Sequence[str],
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--regions", type=int, default=8)
-    parser.add_argument("--functions", type=int, default=2000, help="per region")
-    parser.add_argument("--layers", type=int, default=40, help="per region")
-    parser.add_argument("--versions", type=int, default=10, help="per layer")
-    parser.add_argument("--latency", type=float, default=0.1, help="seconds per API call")
+    add_estate_arguments(parser)
     parser.add_argument("--timeout", type=float, default=180.0)
     parser.add_argument("--out", type=Path, default=None, help="write results as JSON here")
     args = parser.parse_args()
@@ -133,11 +128,7 @@ def main() -> int:
     from layer_tui.sandbox.demo import DEMO_REGIONS
 
     results["demo"] = run_app([app, "--demo"], env, DEMO_REGIONS, args.timeout)
-    text = json.dumps(results, indent=2)
-    print(text)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n", encoding="utf-8")
+    report(results, args.out)
     return 0
 
 
