@@ -309,3 +309,15 @@ def test_when_aws_cannot_be_asked_the_work_stays_open_for_the_next_start(
     assert line.startswith("A repin was cut short (the app stopped mid-way): 2 done "
                            "(svc-0, svc-1), 8 never started")
     assert interrupted_work(ops.journal) == []
+
+
+def test_an_upload_cut_short_names_its_object(estate: Sandbox, tmp_path: Path) -> None:  # noqa: F811
+    ops = ops_for(estate, tmp_path)
+    ops.journal.before("PutObject", account=estate.account_id, profile="p", region=REGION,
+                       args={"Bucket": "drop", "Key": "layer-tui/geo.zip"})
+    path = tmp_path / "journal.jsonl"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        f'"pid":{os.getpid()}', '"pid":999999999'), encoding="utf-8")
+    assert recover(ops) == ["An upload for a publish was cut short (the app stopped mid-way): "
+                            "s3://drop/layer-tui/geo.zip unknown: check it on AWS"]
+    assert recover(ops) == []

@@ -25,7 +25,8 @@ from layer_tui.aws.journal import Journal, JournalEntry, owner_alive
 from layer_tui.aws.operations import BATCH_ACTION, LayerOperations
 
 #: What the user calls a lone call's work (batched calls take their batch's kind).
-_LONE_KINDS = {"DeleteLayerVersion": "delete", "PublishLayerVersion": "publish"}
+_LONE_KINDS = {"DeleteLayerVersion": "delete", "PublishLayerVersion": "publish",
+               "PutObject": "upload", "DeleteObject": "upload"}
 
 #: How an in-flight call turned out, as written in its recovered "after" line.
 APPLIED, NOT_APPLIED, UNKNOWN = "applied", "not applied", "unknown"
@@ -37,6 +38,8 @@ def target_of(entry: JournalEntry) -> str:
         return str(entry.args.get("FunctionName", ""))
     if entry.action == "DeleteLayerVersion":
         return f"{entry.args.get('LayerName')}:{entry.args.get('VersionNumber')}"
+    if entry.action in ("PutObject", "DeleteObject"):
+        return f"s3://{entry.args.get('Bucket')}/{entry.args.get('Key')}"
     return str(entry.args.get("LayerName") or entry.action)
 
 
@@ -147,7 +150,8 @@ def _recover_one(ops: LayerOperations, work: Interrupted) -> str:
 def describe_interrupted(work: Interrupted) -> str:
     """One line: what an interrupted batch did, did not do, and what to do about it."""
     name = {"repin": "A repin", "undo": "An undo", "delete": "A delete",
-            "publish": "A publish"}.get(work.kind, f"A call ({work.kind})")
+            "publish": "A publish", "upload": "An upload for a publish"}.get(
+        work.kind, f"A call ({work.kind})")
     parts = []
     done = [*work.done, *(t for t, o in work.settled.items() if o == APPLIED)]
     if done:

@@ -7,9 +7,11 @@ disabled (and ``LayerOperations`` refuses below the UI anyway).
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING, Any
 
 from textual import work
+from textual.worker import WorkerCancelled, WorkerFailed
 
 from layer_tui.aws.models import Inventory, Layer, LayerVersion
 
@@ -72,6 +74,7 @@ class ChangeActions:
     _bindings: Any
     notify: Any
     call_from_thread: Any
+    workers: Any
     push_screen: Any
     push_screen_wait: Any
     start_scan: Any
@@ -213,6 +216,11 @@ class ChangeActions:
     async def action_undo(self) -> None:
         from layer_tui.ui.dialogs.undo import UndoDialog
 
+        # A repin cut short by a crash is settled at start; plan the undo from the settled
+        # journal, not from one still being completed.
+        for worker in [w for w in self.workers if w.group == "recovery"]:
+            with contextlib.suppress(WorkerCancelled, WorkerFailed):
+                await worker.wait()
         changed = await self.push_screen_wait(UndoDialog(self.operations))
         if changed:
             self.start_scan(None)
