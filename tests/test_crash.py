@@ -28,8 +28,9 @@ from layer_tui.aws.journal import Journal
 from layer_tui.aws.operations import BATCH_ACTION, LayerOperations
 from layer_tui.aws.publishing import prepare_archive, publish_layer_version, restore_request
 from layer_tui.aws.recovery import interrupted_work, recover
-from layer_tui.aws.repin import apply_repin, apply_undo, plan_repin, plan_undo
+from layer_tui.aws.repin import apply_repin, plan_repin
 from layer_tui.aws.session import AwsSession, SessionConfig
+from layer_tui.aws.undo import apply_undo, plan_undo
 from layer_tui.sandbox.calls import ApiCall, ApiReply
 from layer_tui.sandbox.server import Sandbox
 
@@ -39,7 +40,8 @@ CHILD = textwrap.dedent("""
     from layer_tui.aws.journal import Journal
     from layer_tui.aws.operations import LayerOperations
     from layer_tui.aws.inventory import scan_region
-    from layer_tui.aws.repin import apply_repin, apply_undo, plan_repin, plan_undo
+    from layer_tui.aws.repin import apply_repin, plan_repin
+    from layer_tui.aws.undo import apply_undo, plan_undo
     from layer_tui.aws.session import AwsSession, SessionConfig
 
     endpoint, region, tmp, action, target = sys.argv[1:6]

@@ -12,15 +12,9 @@ import pytest
 
 from layer_tui.aws.journal import Journal
 from layer_tui.aws.operations import LayerOperations
-from layer_tui.aws.repin import (
-    RepinOutcome,
-    apply_repin,
-    apply_undo,
-    plan_repin,
-    plan_undo,
-    swap_layer,
-)
+from layer_tui.aws.repin import RepinOutcome, apply_repin, plan_repin, swap_layer
 from layer_tui.aws.session import AwsSession, ReadOnlyError, SessionConfig
+from layer_tui.aws.undo import apply_undo, plan_undo
 from layer_tui.sandbox.calls import ApiCall, ApiReply, Interceptor, error_reply
 from layer_tui.sandbox.server import Sandbox
 

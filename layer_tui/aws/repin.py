@@ -1,9 +1,10 @@
-"""Repin: move functions from one version of a layer to another — planned, applied, undone.
+"""Repin: move functions from one version of a layer to another — planned, then applied.
 
 ``UpdateFunctionConfiguration(Layers=…)`` replaces the whole list and order matters, so a
 repin swaps one ARN in place and keeps everything else. Each update carries the RevisionId the
 plan was made from: if the function changed since (412) it is left alone and reported, never
-retried blindly. Every update is journaled with the lists before and after; undo reads them back.
+retried blindly. Every update is journaled with the lists before and after; ``undo`` reads
+them back and applies through the same ``run_batch``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from layer_tui.aws.errors import AwsError, describe, error_code
 from layer_tui.aws.inspection import inspect_layer_version
-from layer_tui.aws.operations import BATCH_ACTION, LayerOperations
+from layer_tui.aws.operations import LayerOperations
 from layer_tui.aws.publishing import UNZIPPED_BUDGET
 from layer_tui.aws.session import AwsSession
 
@@ -199,23 +200,24 @@ def wait_until_idle(client: Any, name: str, timeout: float = 60.0) -> dict[str, 
 def _update(
     ops: LayerOperations,
     item: RepinItem,
-    layers: Sequence[str],
-    revision_id: str,
     *,
     batch: str,
-    kind: str,
+    extra: dict[str, Any],
+    describe_as: str,
     sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, Any]:
-    """One UpdateFunctionConfiguration, journaled; 409 is waited out within a bound."""
+    """One UpdateFunctionConfiguration to the item's new list, journaled with the lists before
+    and after; 409 is waited out within a bound."""
     client = ops.session.client("lambda", item.region)
-    args = {"FunctionName": item.function, "Layers": list(layers), "RevisionId": revision_id}
-    extra = {"kind": kind, "before": list(item.current_layers), "after": list(layers)}
+    args = {"FunctionName": item.function, "Layers": list(item.new_layers),
+            "RevisionId": item.revision_id}
+    extra = {**extra, "before": list(item.current_layers), "after": list(item.new_layers)}
     for attempt in range(CONFLICT_RETRIES):
         try:
             response: dict[str, Any] = ops.mutate(
                 item.region, "UpdateFunctionConfiguration", args,
                 lambda: client.update_function_configuration(**args),
-                batch=batch, extra=extra, describe_as=f"updating {item.function}",
+                batch=batch, extra=extra, describe_as=describe_as,
             )
             return response
         except AwsError as exc:
@@ -224,6 +226,34 @@ def _update(
             sleep(min(0.25 * 2**attempt, 4.0))
             wait_until_idle(client, item.function)
     raise AssertionError("unreachable")
+
+
+def run_batch(
+    ops: LayerOperations,
+    report: RepinReport,
+    plan: RepinPlan,
+    kind: str,
+    skip: Callable[[RepinItem], str | None],
+    apply_one: Callable[[RepinItem], RepinOutcome],
+    progress: Callable[[RepinOutcome], None] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> RepinReport:
+    """Repin or undo: one function at a time between the batch's journal lines (its plan
+    first, its counts last), so a crash mid-batch leaves what never started on record.
+    ``skip`` says why an item is left alone (asked again at its turn: cancel), or None."""
+    ops.check_writable()
+    targets = [item.function for item in plan.items if skip(item) is None]
+    marker = (ops.begin_batch(kind, report.batch, plan.region, targets, extra=extra)
+              if targets else None)
+    for item in plan.items:
+        reason = skip(item)
+        outcome = RepinOutcome(item.function, "skipped", reason) if reason else apply_one(item)
+        report.outcomes.append(outcome)
+        if progress:
+            progress(outcome)
+    if marker is not None:
+        ops.end_batch(marker, **report.counts())
+    return report
 
 
 def apply_repin(
@@ -236,39 +266,36 @@ def apply_repin(
     batch: str | None = None,
 ) -> RepinReport:
     """Apply the plan one function at a time; cancel stops after the function in flight."""
-    ops.check_writable()
     report = RepinReport(batch or f"{kind}-{uuid.uuid4().hex[:12]}")
-    targets = [item.function for item in plan.runnable]
-    marker = ops.begin_batch(kind, report.batch, plan.region, targets) if targets else None
-    for item in plan.items:
+
+    def skip(item: RepinItem) -> str | None:
         if cancelled():
-            outcome = RepinOutcome(item.function, "skipped", "cancelled before its turn")
-        elif plan.problem:
-            outcome = RepinOutcome(item.function, "skipped", plan.problem)
-        elif item.blocked:
-            outcome = RepinOutcome(item.function, "skipped", item.blocked)
-        elif not item.changes:
-            outcome = RepinOutcome(item.function, "skipped", "already on the target")
-        else:
-            outcome = _apply_one(ops, item, report.batch, kind)
-        report.outcomes.append(outcome)
-        if progress:
-            progress(outcome)
-    if marker is not None:
-        ops.end_batch(marker, **report.counts())
-    return report
+            return "cancelled before its turn"
+        if plan.problem or item.blocked:
+            return plan.problem or item.blocked
+        return None if item.changes else "already on the target"
+
+    def apply_one(item: RepinItem) -> RepinOutcome:
+        return apply_update(ops, item, report.batch, {"kind": kind},
+                            f"updating {item.function}",
+                            "changed since the plan: left alone, plan it again")
+
+    return run_batch(ops, report, plan, kind, skip, apply_one, progress)
 
 
-def _apply_one(ops: LayerOperations, item: RepinItem, batch: str, kind: str) -> RepinOutcome:
+def apply_update(
+    ops: LayerOperations, item: RepinItem, batch: str, extra: dict[str, Any],
+    describe_as: str, changed: str, moved: str = "",
+) -> RepinOutcome:
+    """Wait until the function is idle, update it, wait again; the outcome in words."""
     client = ops.session.client("lambda", item.region)
     try:
         wait_until_idle(client, item.function)
-        _update(ops, item, item.new_layers, item.revision_id, batch=batch, kind=kind)
+        _update(ops, item, batch=batch, extra=extra, describe_as=describe_as)
         final = wait_until_idle(client, item.function)
     except AwsError as exc:
         if exc.code == "PreconditionFailedException":
-            return RepinOutcome(item.function, "changed",
-                                "changed since the plan: left alone, plan it again")
+            return RepinOutcome(item.function, "changed", changed)
         return RepinOutcome(item.function, "failed", exc.message)
     except (ClientError, BotoCoreError) as exc:
         return RepinOutcome(item.function, "failed", describe(exc).message)
@@ -276,126 +303,4 @@ def _apply_one(ops: LayerOperations, item: RepinItem, batch: str, kind: str) -> 
     if status == "Failed":
         return RepinOutcome(item.function, "failed",
                             str(final.get("LastUpdateStatusReason", "update failed")), status)
-    return RepinOutcome(item.function, "moved", final_status=status)
-
-
-def last_repin_batch(ops: LayerOperations) -> tuple[str, list[dict[str, Any]]] | None:
-    """The newest repin batch with updates not yet undone: (batch, those updates' details).
-
-    Undo is tracked per function, so a batch whose undo was itself cut short can be finished.
-    """
-    updates: dict[str, list[dict[str, Any]]] = {}
-    undone: set[tuple[str, str]] = set()
-    settled: set[str] = set()  # batches an undo ran through to its end (blocked ones stay)
-    order: list[str] = []
-    account = ops.session.account_id()
-    for entry in ops.journal.entries():
-        if entry.account != account or entry.phase != "after":
-            continue
-        if entry.action == BATCH_ACTION and entry.args.get("kind") == "undo":
-            if not (entry.result or {}).get("interrupted"):
-                settled.add(str(entry.extra.get("undoes")))
-            continue
-        if entry.action != "UpdateFunctionConfiguration":
-            continue
-        if entry.extra.get("kind") == "undo":
-            if entry.ok:
-                undone.add((str(entry.extra.get("undoes")), entry.args["FunctionName"]))
-            continue
-        if entry.extra.get("kind") != "repin" or not entry.ok or not entry.batch:
-            continue
-        if entry.batch not in updates:
-            order.append(entry.batch)
-        updates.setdefault(entry.batch, []).append({
-            "function": entry.args["FunctionName"],
-            "region": entry.region,
-            "before": entry.extra.get("before", []),
-            "after": entry.extra.get("after", []),
-            "revision_id": (entry.result or {}).get("RevisionId", ""),
-        })
-    for batch in reversed(order):
-        if batch in settled:
-            continue
-        remaining = [u for u in updates[batch] if (batch, u["function"]) not in undone]
-        if remaining:
-            return batch, remaining
-    return None
-
-
-def plan_undo(ops: LayerOperations) -> tuple[str, RepinPlan] | None:
-    """A plan that puts back each function's list from before the last repin batch.
-
-    A function whose configuration changed since our update (its RevisionId or its list is no
-    longer what we left) is blocked and reported, never overwritten.
-    """
-    found = last_repin_batch(ops)
-    if found is None:
-        return None
-    batch, updates = found
-    items: list[RepinItem] = []
-    for update in updates:
-        client = ops.session.client("lambda", update["region"])
-        try:
-            config = client.get_function_configuration(FunctionName=update["function"])
-        except ClientError as exc:
-            items.append(RepinItem(update["function"], update["region"], "",
-                                   tuple(update["after"]), tuple(update["before"]),
-                                   blocked=describe(exc).message))
-            continue
-        now = tuple(layer["Arn"] for layer in config.get("Layers") or ())
-        revision = str(config.get("RevisionId", ""))
-        changed = now != tuple(update["after"]) or (
-            update["revision_id"] and revision != update["revision_id"]
-        )
-        items.append(RepinItem(
-            update["function"], update["region"], revision, now, tuple(update["before"]),
-            config.get("Runtime"),
-            blocked="changed since the repin: left alone" if changed else None,
-        ))
-    region = updates[0]["region"] if updates else ""
-    return batch, RepinPlan(region, "", "", tuple(items))
-
-
-def apply_undo(
-    ops: LayerOperations, batch: str, plan: RepinPlan,
-    progress: Callable[[RepinOutcome], None] | None = None,
-) -> RepinReport:
-    ops.check_writable()
-    report = RepinReport(f"undo-{batch}-{uuid.uuid4().hex[:6]}")
-    targets = [item.function for item in plan.items if not item.blocked]
-    marker = ops.begin_batch("undo", report.batch, plan.region, targets,
-                             extra={"undoes": batch}) if targets else None
-    for item in plan.items:
-        if item.blocked:
-            outcome = RepinOutcome(item.function, "skipped", item.blocked)
-        else:
-            outcome = _apply_undo_one(ops, item, report.batch, batch)
-        report.outcomes.append(outcome)
-        if progress:
-            progress(outcome)
-    if marker is not None:
-        ops.end_batch(marker, **report.counts())
-    return report
-
-
-def _apply_undo_one(
-    ops: LayerOperations, item: RepinItem, batch: str, undoes: str
-) -> RepinOutcome:
-    client = ops.session.client("lambda", item.region)
-    args = {"FunctionName": item.function, "Layers": list(item.new_layers),
-            "RevisionId": item.revision_id}
-    try:
-        wait_until_idle(client, item.function)
-        ops.mutate(item.region, "UpdateFunctionConfiguration", args,
-                   lambda: client.update_function_configuration(**args), batch=batch,
-                   extra={"kind": "undo", "undoes": undoes, "before": list(item.current_layers),
-                          "after": list(item.new_layers)},
-                   describe_as=f"restoring {item.function}")
-        wait_until_idle(client, item.function)
-    except AwsError as exc:
-        if exc.code == "PreconditionFailedException":
-            return RepinOutcome(item.function, "changed", "changed meanwhile: left alone")
-        return RepinOutcome(item.function, "failed", exc.message)
-    return RepinOutcome(item.function, "moved", "restored")
-
-
+    return RepinOutcome(item.function, "moved", moved, final_status=status)

@@ -16,7 +16,8 @@ from textual.content import Content
 from textual.widgets import Button, DataTable, Static
 
 from layer_tui.aws.operations import LayerOperations
-from layer_tui.aws.repin import RepinPlan, RepinReport, apply_undo, plan_undo
+from layer_tui.aws.repin import RepinPlan, RepinReport
+from layer_tui.aws.undo import apply_undo, plan_undo
 from layer_tui.ui.dialogs.plan_dialog import PlanDialog, preview_rows
 
 
