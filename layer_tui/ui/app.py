@@ -10,12 +10,11 @@ a fresh one even though a thread cannot be stopped.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.message import Message
@@ -35,8 +34,15 @@ from layer_tui.ui.commands import (
 from layer_tui.ui.navigation import Navigation
 from layer_tui.ui.screens.base import MUTATING_ACTIONS
 from layer_tui.ui.screens.regions import RegionsScreen
-from layer_tui.ui.state import RegionScan, ScanGenerations, data_as_of, merge_regions
+from layer_tui.ui.state import (
+    ProgressGate,
+    RegionScan,
+    ScanGenerations,
+    data_as_of,
+    merge_regions,
+)
 from layer_tui.ui.widgets import HeaderInfo
+from layer_tui.ui.workers import in_thread
 
 if TYPE_CHECKING:
     from layer_tui.aws.cache import InventoryCache
@@ -44,9 +50,6 @@ if TYPE_CHECKING:
     from layer_tui.aws.session import SessionConfig
 
 _FROM_SESSION = object()
-
-#: The least time between two progress messages of one region's scan within one stage.
-PROGRESS_INTERVAL = 0.25
 
 ScanFunction = Callable[..., Inventory]
 
@@ -198,9 +201,7 @@ class LayerTuiApp(Navigation, ChangeActions, App[int]):
         self._update_header()
         self._scan_worker(tuple(regions) if regions else None, generation)
 
-    @work(
-        thread=True, exclusive=True, exit_on_error=False, group="inventory", description="inventory"
-    )
+    @in_thread("inventory", exclusive=True)
     def _scan_worker(self, regions: tuple[str, ...] | None, generation: int) -> None:
         session = self._ensure_session()
         account = session.account_id()
@@ -219,21 +220,11 @@ class LayerTuiApp(Navigation, ChangeActions, App[int]):
             )
         )
 
-        last_said: dict[str, tuple[str, float]] = {}
-        said_lock = threading.Lock()
+        gate = ProgressGate()
 
         def report(progress: ScanProgress) -> None:
-            # Counters tick for every page and every size (thousands on a big estate); each
-            # message redraws the header and the Regions table, so a region's ticks are passed
-            # on at most every PROGRESS_INTERVAL. A new stage or a result always is.
-            moment = time.monotonic()
-            with said_lock:
-                stage, when = last_said.get(progress.region, ("", 0.0))
-                if (progress.result is None and progress.stage == stage
-                        and moment - when < PROGRESS_INTERVAL):
-                    return
-                last_said[progress.region] = (progress.stage, moment)
-            self.post_message(self.ScanProgressed(generation, progress))
+            if gate.passes(progress.region, progress.stage, progress.result is not None):
+                self.post_message(self.ScanProgressed(generation, progress))
 
         scanned = self._scan(
             session, list(regions) if regions else None, progress=report, known_versions=known
@@ -291,7 +282,7 @@ class LayerTuiApp(Navigation, ChangeActions, App[int]):
         if self._cache is not None and self.inventory is not None:
             self._save_cache(self.inventory)
 
-    @work(thread=True, exit_on_error=False, group="cache", description="cache")
+    @in_thread("cache")
     def _save_cache(self, inventory: Inventory) -> None:
         from layer_tui.aws.cache import CacheWriteError
 
@@ -338,9 +329,7 @@ class LayerTuiApp(Navigation, ChangeActions, App[int]):
             self._update_header()
         self.notify(str(error), title="AWS", severity="error", timeout=12)
 
-    @work(
-        thread=True, exclusive=True, exit_on_error=False, group="profiles", description="profiles"
-    )
+    @in_thread("profiles", exclusive=True)
     def action_switch_profile(self) -> None:
         commands = profile_choices(self, self._list_profiles())
         if not commands:
@@ -376,7 +365,7 @@ class LayerTuiApp(Navigation, ChangeActions, App[int]):
         self.copy_to_clipboard(arn)
         self._copy_with_pyperclip(arn)
 
-    @work(thread=True, exit_on_error=False, group="clipboard", description="clipboard")
+    @in_thread("clipboard")
     def _copy_with_pyperclip(self, arn: str) -> None:
         report = copy_report(arn, copy_with_pyperclip(arn))
         self.call_from_thread(self.notify, report, title="Copied")

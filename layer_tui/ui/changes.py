@@ -14,6 +14,7 @@ from textual import work
 from textual.worker import WorkerCancelled, WorkerFailed
 
 from layer_tui.aws.models import Inventory, Layer, LayerVersion
+from layer_tui.ui.workers import in_thread
 
 if TYPE_CHECKING:
     from layer_tui.aws.operations import LayerOperations
@@ -139,7 +140,7 @@ class ChangeActions:
         if changed and region:
             self.start_scan([region])
 
-    @work(thread=True, exit_on_error=False, group="recovery", description="recovery")
+    @in_thread("recovery")
     def settle_interrupted_work(self) -> None:
         """Say what a run that stopped mid-change left done and undone (``aws.recovery``)."""
         from layer_tui.aws.recovery import recover
@@ -161,7 +162,7 @@ class ChangeActions:
         others = [v.arn for v in layer.versions if v.arn != version.arn] if layer else []
         self.push_screen(ContentsScreen(self._ensure_session(), version.arn, other_versions=others))
 
-    @work(exclusive=True, group="change", description="change")
+    @work(exclusive=True, group="change")
     async def action_delete(self) -> None:
         from layer_tui.ui.dialogs.delete import DeleteVersionDialog
 
@@ -172,7 +173,7 @@ class ChangeActions:
         changed = await self.push_screen_wait(DeleteVersionDialog(self.operations, [version]))
         self._after_change(changed, version.region)
 
-    @work(exclusive=True, group="change", description="change")
+    @work(exclusive=True, group="change")
     async def action_keep_newest(self) -> None:
         from layer_tui.ui.dialogs.delete import KeepNewestDialog
 
@@ -183,7 +184,7 @@ class ChangeActions:
         changed = await self.push_screen_wait(KeepNewestDialog(self.operations, layer.versions))
         self._after_change(changed, layer.region)
 
-    @work(exclusive=True, group="change", description="change")
+    @work(exclusive=True, group="change")
     async def action_publish(self) -> None:
         from layer_tui.ui.dialogs.publish import PublishDialog
 
@@ -197,7 +198,7 @@ class ChangeActions:
         )
         self._after_change(changed, region)
 
-    @work(exclusive=True, group="change", description="change")
+    @work(exclusive=True, group="change")
     async def action_repin(self) -> None:
         from layer_tui.ui.dialogs.repin import RepinDialog
 
@@ -212,7 +213,7 @@ class ChangeActions:
         )
         self._after_change(changed, layer.region)
 
-    @work(exclusive=True, group="change", description="change")
+    @work(exclusive=True, group="change")
     async def action_undo(self) -> None:
         from layer_tui.ui.dialogs.undo import UndoDialog
 
@@ -225,7 +226,7 @@ class ChangeActions:
         if changed:
             self.start_scan(None)
 
-    @work(exclusive=True, group="change", description="change")
+    @work(exclusive=True, group="change")
     async def action_restore(self) -> None:
         from layer_tui.ui.dialogs.restore import RestoreDialog
 

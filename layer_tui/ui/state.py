@@ -6,6 +6,8 @@ every screen derives its rows from them.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -30,6 +32,29 @@ class RegionScan:
     @property
     def running(self) -> bool:
         return self.stage in SCANNING_STAGES
+
+
+class ProgressGate:
+    """Which of a scan's progress reports reach the UI (called from the scan's threads).
+
+    Counters tick for every page and every size, thousands on a big estate, and each message
+    redraws the header and the Regions table: a region's ticks pass at most every ``interval``
+    within one stage. A new stage, or a report that carries a result, always passes.
+    """
+
+    def __init__(self, interval: float = 0.25) -> None:
+        self.interval = interval
+        self._last: dict[str, tuple[str, float]] = {}
+        self._lock = threading.Lock()
+
+    def passes(self, region: str, stage: str, has_result: bool, now: float | None = None) -> bool:
+        moment = time.monotonic() if now is None else now
+        with self._lock:
+            last_stage, when = self._last.get(region, ("", -self.interval))
+            if not has_result and stage == last_stage and moment - when < self.interval:
+                return False
+            self._last[region] = (stage, moment)
+            return True
 
 
 #: AWS error codes that read better as a few words in a status column.

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
@@ -22,6 +22,7 @@ from layer_tui.aws.errors import describe
 from layer_tui.aws.models import LATEST, FunctionRef, LayerVersion
 from layer_tui.aws.operations import LayerOperations, plan_keep_newest
 from layer_tui.ui.dialogs.base import OperationDialog, StatusLine
+from layer_tui.ui.workers import in_thread
 
 
 @dataclass(frozen=True)
@@ -172,7 +173,7 @@ class DeleteVersionDialog(OperationDialog):
 
     # -- the work ----------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="delete", description="delete")
+    @in_thread("delete", exclusive=True)
     def delete_versions(self, versions: tuple[LayerVersion, ...]) -> list[DeleteOutcome]:
         batch = f"delete-{uuid.uuid4().hex[:12]}"
         marker = self.ops.begin_batch("delete", batch, versions[0].region,

@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -41,6 +41,7 @@ from layer_tui.aws.zipformat import ZipEntry
 from layer_tui.ui.dialogs.base import OperationDialog, StatusLine
 from layer_tui.ui.dialogs.restore import RestoreDialog
 from layer_tui.ui.formatting import size
+from layer_tui.ui.workers import in_thread
 
 _DEBOUNCE = 0.4
 _LEVEL_STYLE = {"error": "$text-error", "warning": "$text-warning", "info": "$text-muted"}
@@ -200,7 +201,7 @@ class PublishDialog(OperationDialog):
         reuse = self.prepared if self.prepared_source == source else None
         self.make_preview(key, reuse)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="preview", description="preview")
+    @in_thread("preview", exclusive=True)
     def make_preview(self, key: tuple[Any, ...], reuse: PreparedArchive | None) -> tuple[
         tuple[Any, ...], PreparedArchive, tuple[Finding, ...]
     ]:
@@ -258,7 +259,7 @@ class PublishDialog(OperationDialog):
         self.say(f"publishing {name}\N{HORIZONTAL ELLIPSIS}")
         self.publish(request, prepared)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="publish", description="publish")
+    @in_thread("publish", exclusive=True)
     def publish(self, request: PublishRequest, prepared: PreparedArchive) -> Any:
         def progress(sent: int, total: int) -> None:
             self.app.call_from_thread(self.query_one("#progress", ProgressBar).update,
@@ -306,7 +307,7 @@ class PublishDialog(OperationDialog):
         event.button.disabled = True
         self.copy_permissions(self.published, self._copy_from[1])
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="copy", description="copy")
+    @in_thread("copy", exclusive=True)
     def copy_permissions(self, published: dict[str, Any],
                          statements: list[dict[str, Any]]) -> int:
         arn = str(published["LayerVersionArn"])

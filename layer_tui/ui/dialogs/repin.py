@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -23,6 +23,7 @@ from layer_tui.aws.models import LATEST, Layer
 from layer_tui.aws.operations import LayerOperations
 from layer_tui.aws.repin import RepinPlan, RepinReport, UnzippedSizes, apply_repin, plan_repin
 from layer_tui.ui.dialogs.plan_dialog import PlanDialog, preview_rows
+from layer_tui.ui.workers import in_thread
 
 _DEBOUNCE = 0.3
 
@@ -149,7 +150,7 @@ class RepinDialog(PlanDialog):
         self.say("reading the functions\N{HORIZONTAL ELLIPSIS}")
         self.make_plan(target, functions)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="plan", description="plan")
+    @in_thread("plan", exclusive=True)
     def make_plan(self, target: str, functions: tuple[str, ...]) -> tuple[object, RepinPlan]:
         return (target, functions), plan_repin(
             self.ops, self.region_name, target, functions, unzipped_size=self.layer_sizes
@@ -188,7 +189,7 @@ class RepinDialog(PlanDialog):
         self.query_one("#cancel", Button).focus()
         self.apply_plan(plan)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="apply", description="apply")
+    @in_thread("apply", exclusive=True)
     def apply_plan(self, plan: RepinPlan) -> RepinReport:
         return apply_repin(
             self.ops, plan,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -21,6 +21,7 @@ from layer_tui.aws.operations import LayerOperations
 from layer_tui.aws.publishing import prepare_archive, publish_layer_version, restore_request
 from layer_tui.ui.dialogs.base import OperationDialog, StatusLine, styles_of, version_label
 from layer_tui.ui.formatting import short_sha, size
+from layer_tui.ui.workers import in_thread
 
 
 class RestoreDialog(OperationDialog):
@@ -57,7 +58,7 @@ class RestoreDialog(OperationDialog):
         self.query_one("#backups", DataTable).focus()
         self.load_backups()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="list", description="list")
+    @in_thread("list", exclusive=True)
     def load_backups(self) -> list[BackupRecord]:
         return list_backups(self.ops.backups, self.ops.session.account_id())
 
@@ -108,7 +109,7 @@ class RestoreDialog(OperationDialog):
         self.say(f"publishing {version_label(record.arn)} again\N{HORIZONTAL ELLIPSIS}")
         self.restore(record)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="restore", description="restore")
+    @in_thread("restore", exclusive=True)
     def restore(self, record: BackupRecord) -> tuple[str, dict[str, Any]]:
         prepared = prepare_archive(record.zip_path)  # a .zip: nothing temporary to discard
         request = restore_request(record.metadata(), record.zip_path)

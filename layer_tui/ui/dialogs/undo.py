@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -19,6 +18,7 @@ from layer_tui.aws.operations import LayerOperations
 from layer_tui.aws.repin import RepinPlan, RepinReport
 from layer_tui.aws.undo import apply_undo, plan_undo
 from layer_tui.ui.dialogs.plan_dialog import PlanDialog, preview_rows
+from layer_tui.ui.workers import in_thread
 
 
 class UndoDialog(PlanDialog):
@@ -45,7 +45,7 @@ class UndoDialog(PlanDialog):
         self.query_one("#cancel", Button).focus()
         self.make_plan()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="plan", description="plan")
+    @in_thread("plan", exclusive=True)
     def make_plan(self) -> tuple[str, RepinPlan] | None:
         return plan_undo(self.ops)
 
@@ -76,7 +76,7 @@ class UndoDialog(PlanDialog):
         self.start_progress(len(self.plan.items), "restoring\N{HORIZONTAL ELLIPSIS}")
         self.apply_plan(self.batch, self.plan)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="apply", description="apply")
+    @in_thread("apply", exclusive=True)
     def apply_plan(self, batch: str, plan: RepinPlan) -> RepinReport:
         return apply_undo(
             self.ops, batch, plan,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -27,6 +27,7 @@ from layer_tui.ui.widgets import (
     TableRow,
 )
 from layer_tui.ui.widgets.table_model import natural_widths
+from layer_tui.ui.workers import in_thread
 
 if TYPE_CHECKING:
     from layer_tui.ui.app import LayerTuiApp
@@ -141,7 +142,7 @@ class BrowseScreen(Screen[None]):
         styles = CellStyles.from_variables(self.app.theme_variables)
         self._build_rows(self.tui.inventory, styles, self.table.columns)
 
-    @work(thread=True, exit_on_error=False, group="rows", description="rows")
+    @in_thread("rows")
     def _build_rows(
         self, inventory: Inventory | None, styles: CellStyles, columns: tuple[Column, ...]
     ) -> None:

@@ -16,7 +16,7 @@ from functools import partial
 from typing import Any, ClassVar
 
 from botocore.exceptions import BotoCoreError, ClientError
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.command import SimpleCommand
@@ -49,6 +49,7 @@ from layer_tui.ui.widgets.member_text import (
 )
 from layer_tui.ui.widgets.size_bar import ContentsSummary
 from layer_tui.ui.widgets.zip_tree import ZipDirectory, ZipTree, ZipTreeHeader
+from layer_tui.ui.workers import in_thread
 
 LARGEST = 20
 
@@ -183,9 +184,7 @@ class ContentsScreen(Screen[None]):
     def _lambda(self) -> Any:
         return self.session.client("lambda", self.parsed.region)
 
-    @work(
-        thread=True, exclusive=True, exit_on_error=False, group="contents", description="contents"
-    )
+    @in_thread("contents", exclusive=True)
     def _load(self, arn: str, known_versions: tuple[str, ...]) -> LoadedContents:
         client = self._lambda()
         report = inspect_layer_version(client, arn)
@@ -289,10 +288,7 @@ class ContentsScreen(Screen[None]):
             return
         self._read_member(entry)
 
-    @work(
-        thread=True, exclusive=True, exit_on_error=False, group="contents-member",
-        description="contents-member",
-    )
+    @in_thread("contents-member", exclusive=True)
     def _read_member(self, entry: ZipEntry) -> MemberText:
         code_size = self.report.code_size if self.report else None
         return read_text_member(self._lambda(), self.version_arn, entry, code_size)
@@ -352,10 +348,7 @@ class ContentsScreen(Screen[None]):
         styles = CellStyles.from_variables(self.app.theme_variables)
         self._load_diff(self.report, other_arn, self._reports.get(other_arn), styles)
 
-    @work(
-        thread=True, exclusive=True, exit_on_error=False, group="contents-diff",
-        description="contents-diff",
-    )
+    @in_thread("contents-diff", exclusive=True)
     def _load_diff(
         self, mine: InspectReport, other_arn: str, cached: InspectReport | None, styles: CellStyles
     ) -> LoadedDiff:
