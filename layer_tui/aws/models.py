@@ -41,19 +41,36 @@ class FunctionRef:
     layers: tuple[str, ...] = ()
     #: CodeSize of each entry in ``layers`` as ListFunctions reports it (zipped bytes).
     layer_sizes: tuple[int, ...] = ()
+    #: Names of the aliases that point at this configuration (published versions; an alias on
+    #: ``$LATEST`` follows repins at once).
+    aliases: tuple[str, ...] = ()
 
     @property
     def qualified_arn(self) -> str:
         return self.arn if self.version == LATEST else f"{self.arn}:{self.version}"
 
+    @property
+    def label(self) -> str:
+        """``billing ($LATEST)``, ``billing:1 (alias prod)``: how screens and dialogs name it."""
+        name = f"{self.function} ($LATEST)" if self.version == LATEST else (
+            f"{self.function}:{self.version}"
+        )
+        if self.aliases:
+            noun = "alias" if len(self.aliases) == 1 else "aliases"
+            name += f" ({noun} {', '.join(self.aliases)})"
+        return name
+
     def to_json(self) -> dict[str, Any]:
-        return {
+        shape: dict[str, Any] = {
             "function": self.function,
             "arn": self.arn,
             "version": self.version,
             "runtime": self.runtime,
             "architectures": list(self.architectures),
         }
+        if self.aliases:
+            shape["aliases"] = list(self.aliases)
+        return shape
 
 
 @dataclass(frozen=True)
