@@ -161,7 +161,7 @@ def main() -> int:
             return value
 
         lam = session.client("lambda", regions[0])
-        measured("critical_path", lambda: list_function_configs(lam, all_versions=False))
+        measured("critical_path", lambda: list_function_configs(lam, latest_only=True))
         cold = measured("layer_tui_cold", lambda: layer_tui_inventory(session, regions, None))
         results["layer_tui_cold"].update(listed_s=cold["listed_s"],
                                          failed_regions=cold["failed_regions"])

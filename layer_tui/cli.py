@@ -59,6 +59,9 @@ def _add_global_options(parser: argparse.ArgumentParser, *, defaults: bool) -> N
                         help="a non-AWS endpoint (AWS_ENDPOINT_URL is honoured too)")
     parser.add_argument("--read-only", action="store_true", default=default(False),
                         help="never change anything: mutating keys are absent")
+    parser.add_argument("--latest-only", action="store_true", default=default(False),
+                        help="count only functions' $LATEST as consumers (faster; published "
+                             "versions and their aliases go unseen, and the output says so)")
     parser.add_argument("--demo", action="store_true", default=default(False),
                         help="start the embedded sandbox and use it (no AWS account needed)")
 
@@ -70,8 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
     inventory = commands.add_parser("inventory", help="every region's layers and consumers")
     inventory.add_argument("--json", action="store_true", help="print JSON (PRODUCT.md shape)")
-    inventory.add_argument("--all-versions", action="store_true",
-                           help="count published function versions as consumers too")
+    # Published versions are counted by default now; the old flag is still accepted.
+    inventory.add_argument("--all-versions", action="store_true", help=argparse.SUPPRESS)
     _add_global_options(inventory, defaults=False)
     inspect = commands.add_parser("inspect", help="what is inside one layer version")
     inspect.add_argument("arn", metavar="LAYER_VERSION_ARN")
@@ -191,6 +194,7 @@ def _run(args: argparse.Namespace) -> int:
             regions=tuple(dict.fromkeys(args.region or ())),
             read_only=args.read_only,
             demo=args.demo,
+            latest_only=args.latest_only,
         )
         command: Callable[[argparse.Namespace, SessionConfig], int] = {
             "inventory": _inventory,
@@ -217,7 +221,7 @@ def _inventory(args: argparse.Namespace, config: Any) -> int:
     regions = session.discover_regions()
     known = cache.known_versions(session.account_id(), regions) if cache else {}
     inventory = scan_inventory(
-        session, regions, all_versions=args.all_versions, known_versions=known
+        session, regions, latest_only=config.latest_only, known_versions=known
     )
     if args.json:
         json.dump(inventory.to_json(), sys.stdout, indent=2)

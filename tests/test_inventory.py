@@ -203,15 +203,15 @@ def test_cli_inventory_json_has_the_product_shape(estate: Sandbox, capsys: Any) 
     assert consumer["version"] == "$LATEST"
 
 
-def test_all_versions_counts_published_function_versions(estate: Sandbox) -> None:
+def test_published_function_versions_count_by_default(estate: Sandbox) -> None:
     lam = estate.client("lambda", "eu-north-1")
     published = lam.publish_version(FunctionName="svc-001")["Version"]
-    inventory = scan_inventory(session_for(estate), ["eu-north-1"], all_versions=True)
+    inventory = scan_inventory(session_for(estate), ["eu-north-1"])
     north = inventory.regions[0]
     refs = [c for layer in north.layers for v in layer.versions for c in v.consumers
             if c.function == "svc-001"]
     assert {c.version for c in refs} == {"$LATEST", published}
-    plain = scan_inventory(session_for(estate), ["eu-north-1"]).regions[0]
+    plain = scan_inventory(session_for(estate), ["eu-north-1"], latest_only=True).regions[0]
     assert {c.version for layer in plain.layers for v in layer.versions
             for c in v.consumers} == {"$LATEST"}
 
@@ -278,21 +278,21 @@ def test_the_listfunctions_chain_goes_first_and_keeps_a_token(
 
 def test_lean_list_functions_parse_matches_botocore(estate: Sandbox) -> None:
     """The fast path for ListFunctions pages gives the same configurations botocore would."""
-    from layer_tui.aws.inventory import list_function_configs
+    from layer_tui.aws.consumers import list_function_configs
 
     session = session_for(estate)
-    lean = list_function_configs(session.client("lambda", "eu-north-1"), all_versions=True)
+    lean = list_function_configs(session.client("lambda", "eu-north-1"))
     plain = estate.client("lambda", "eu-north-1")  # a client without the hook
     pages = plain.get_paginator("list_functions").paginate(FunctionVersion="ALL")
     configs = [c for p in pages for c in p["Functions"]]
-    from layer_tui.aws.inventory import function_ref
+    from layer_tui.aws.consumers import function_ref
 
     assert lean == [function_ref(c, "eu-north-1") for c in configs]
     assert len(lean) > 50  # more than one page
 
 
 def test_lean_list_functions_leaves_out_nulls_as_botocore_does() -> None:
-    from layer_tui.aws.inventory import _lean_list_functions
+    from layer_tui.aws.consumers import _lean_list_functions
 
     page = {"Functions": [{"FunctionName": "a", "LastModified": None, "Layers": []}],
             "NextMarker": "m"}

@@ -45,6 +45,8 @@ def _function(data: dict[str, Any]) -> FunctionRef:
             "architectures": tuple(data["architectures"]),
             "layers": tuple(data.get("layers", ())),
             "layer_sizes": tuple(data.get("layer_sizes", ())),
+            # Snapshots written before aliases were read have none: they load as "no alias".
+            "aliases": tuple(data.get("aliases", ())),
         }
     )
 

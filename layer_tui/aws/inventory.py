@@ -2,7 +2,9 @@
 
 Per region, two chains run side by side: the layer chain (ListLayers → ListLayerVersions →
 GetLayerVersion for sizes, the last ones concurrent) and the consumer chain (one paginated
-ListFunctions, strictly sequential because each page needs the previous page's marker). The
+ListFunctions with ``FunctionVersion=ALL``, strictly sequential because each page needs the
+previous page's marker, then ListAliases for the functions whose published versions list a
+layer; see ``consumers``). The
 consumer chain is the critical path, so it starts first. Once both chains are done the region is
 reported (stage "sizes") before the sizes arrive: a cold scan of a big estate is bound by the
 rate limit on GetLayerVersion, not by the listing. Regions scan in parallel and a region's
@@ -11,8 +13,6 @@ failure becomes its ``error``; it never stops the others.
 
 from __future__ import annotations
 
-import json
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -21,9 +21,15 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from layer_tui import clock
+from layer_tui.aws.consumers import (
+    AliasesByQualifier,
+    consumer_index,
+    list_function_configs,
+    lookup_aliases,
+    with_aliases,
+)
 from layer_tui.aws.errors import AwsError, describe, error_code
 from layer_tui.aws.models import (
-    LATEST,
     ExternalLayer,
     FunctionRef,
     Inventory,
@@ -56,72 +62,6 @@ ProgressCallback = Callable[[ScanProgress], None]
 
 def _no_progress(_: ScanProgress) -> None:
     pass
-
-
-def _unqualified_function_arn(arn: str) -> str:
-    # ListFunctions(FunctionVersion=ALL) returns qualified ARNs (":7", ":$LATEST").
-    parts = arn.split(":")
-    return ":".join(parts[:7]) if len(parts) > 7 else arn
-
-
-def function_ref(config: Mapping[str, Any], region: str) -> FunctionRef:
-    layers = config.get("Layers") or []
-    return FunctionRef(
-        function=str(config["FunctionName"]),
-        arn=_unqualified_function_arn(str(config["FunctionArn"])),
-        version=str(config.get("Version") or LATEST),
-        runtime=config.get("Runtime"),
-        architectures=tuple(config.get("Architectures") or ("x86_64",)),
-        region=region,
-        last_modified=str(config.get("LastModified", "")),
-        code_size=int(config.get("CodeSize") or 0),
-        layers=tuple(str(layer["Arn"]) for layer in layers),
-        layer_sizes=tuple(int(layer.get("CodeSize") or 0) for layer in layers),
-    )
-
-
-def _lean_list_functions(
-    response_dict: dict[str, Any], customized_response_dict: dict[str, Any], **_: Any
-) -> None:
-    """Hand a ListFunctions page's function list to the caller as ``json.loads`` made it.
-
-    A page carries 50 full configurations, and botocore's model-driven parser costs more
-    processor time than the rest of the call; with 8 regions scanning at once that time is what
-    stretches the critical path. The JSON already uses the modelled names and types (Lambda's
-    timestamps are strings), so botocore is left only the rest of the page (``NextMarker``).
-    """
-    if response_dict.get("status_code") != 200:
-        return
-    try:
-        page = json.loads(response_dict["body"])
-    except (KeyError, TypeError, ValueError):
-        return
-    functions = page.pop("Functions", None) if isinstance(page, dict) else None
-    if isinstance(functions, list):
-        # botocore leaves out members that are null; so does this.
-        customized_response_dict["Functions"] = [
-            {k: v for k, v in f.items() if v is not None} if None in f.values() else f
-            for f in functions
-        ]
-        response_dict["body"] = json.dumps(page).encode()
-
-
-def list_function_configs(
-    lambda_client: Any, *, all_versions: bool, on_page: Callable[[int], None] | None = None
-) -> list[FunctionRef]:
-    """Every function configuration in the client's region (the consumer chain)."""
-    lambda_client.meta.events.register(
-        "before-parse.lambda.ListFunctions", _lean_list_functions,
-        unique_id="layer-tui-lean-list-functions",
-    )
-    kwargs: dict[str, Any] = {"FunctionVersion": "ALL"} if all_versions else {}
-    region = lambda_client.meta.region_name
-    configs: list[FunctionRef] = []
-    for page in lambda_client.get_paginator("list_functions").paginate(**kwargs):
-        configs.extend(function_ref(c, region) for c in page.get("Functions", []))
-        if on_page:
-            on_page(len(configs))
-    return configs
 
 
 def _version_from_api(item: Mapping[str, Any], layer_name: str, region: str) -> LayerVersion:
@@ -191,26 +131,20 @@ def sized_versions(regions: Iterable[RegionInventory]) -> dict[str, LayerVersion
     }
 
 
-def consumer_index(
-    functions: Iterable[FunctionRef],
-) -> dict[str, list[FunctionRef]]:
-    """Layer version ARN → the function configurations that list it."""
-    index: dict[str, list[FunctionRef]] = defaultdict(list)
-    for ref in functions:
-        for arn in ref.layers:
-            index[arn].append(ref)
-    return index
-
-
 def scan_region(
     session: AwsSession,
     region: str,
     *,
-    all_versions: bool = False,
+    latest_only: bool = False,
     progress: ProgressCallback | None = None,
     known_versions: Mapping[str, LayerVersion] | None = None,
 ) -> RegionInventory:
-    """Scan one region; failures come back as ``RegionInventory.error``, never raised."""
+    """Scan one region; failures come back as ``RegionInventory.error``, never raised.
+
+    Consumers are ``$LATEST`` and every published function version, with their aliases;
+    ``latest_only`` scans ``$LATEST`` alone (fewer ListFunctions pages, no ListAliases) and the
+    result says so (``all_versions`` False).
+    """
     report = progress or _no_progress
     known = known_versions or {}
     try:
@@ -221,24 +155,30 @@ def scan_region(
             functions_future: Future[list[FunctionRef]] = pool.submit(
                 list_function_configs,
                 client,
-                all_versions=all_versions,
+                latest_only=latest_only,
                 on_page=lambda n: report(ScanProgress(region, "functions", n)),
             )
             report(ScanProgress(region, "layers"))
             listed = _list_layer_versions(client, region, pool)
             flat = [v for versions in listed for v in versions]
             report(ScanProgress(region, "functions"))
-            functions = functions_future.result()
+            listed_functions = functions_future.result()
+            # Aliases before sizes: they name consumers, and the pool serves them first.
+            alias_futures = {} if latest_only else lookup_aliases(client, listed_functions, pool)
             # Only now the sizes: started earlier, they would take the rate limiter's tokens
             # from the consumer chain, the critical path. Versions never change once
             # published, so a cached size and hash stay true.
             pending = {
                 v.arn: pool.submit(_with_size, client, v) for v in flat if v.arn not in known
             }
+            aliases: dict[str, AliasesByQualifier] = {
+                arn: future.result() for arn, future in alias_futures.items()
+            }
+            functions = with_aliases(listed_functions, aliases)
             if pending:
                 # Layers, versions and consumers are known: show them while sizes arrive.
                 listed_only = assemble_region(region, account, listed, {}, known, functions,
-                                              all_versions)
+                                              not latest_only)
                 report(ScanProgress(region, "sizes", 0, len(pending), result=listed_only))
             sized: dict[str, LayerVersion] = {}
             for done, (arn, future) in enumerate(pending.items(), start=1):
@@ -255,12 +195,12 @@ def scan_region(
             region=region,
             error=RegionError(failure.code, failure.message),
             scanned_at=clock.now(),
-            all_versions=all_versions,
+            all_versions=not latest_only,
         )
         report(ScanProgress(region, "error", result=result))
         return result
 
-    result = assemble_region(region, account, listed, sized, known, functions, all_versions)
+    result = assemble_region(region, account, listed, sized, known, functions, not latest_only)
     report(ScanProgress(region, "done", result=result))
     return result
 
@@ -274,7 +214,11 @@ def assemble_region(
     functions: Sequence[FunctionRef],
     all_versions: bool,
 ) -> RegionInventory:
-    """Join the layer chain and the consumer chain into one region's inventory."""
+    """Join the layer chain and the consumer chain into one region's inventory.
+
+    ``all_versions``: whether ``functions`` holds published versions too (not ``$LATEST``
+    alone); ``functions_scanned`` counts functions, not their versions.
+    """
     index = consumer_index(functions)
     local_arns: set[str] = set()
     layers: list[Layer] = []
@@ -300,7 +244,7 @@ def assemble_region(
     return RegionInventory(
         region=region,
         error=None,
-        functions_scanned=len(functions),
+        functions_scanned=len({f.arn for f in functions}),
         layers=tuple(layers),
         external_layers=tuple(external),
         functions=tuple(f for f in functions if f.layers),
@@ -313,7 +257,7 @@ def scan_inventory(
     session: AwsSession,
     regions: Sequence[str] | None = None,
     *,
-    all_versions: bool = False,
+    latest_only: bool = False,
     progress: ProgressCallback | None = None,
     known_versions: Mapping[str, LayerVersion] | None = None,
 ) -> Inventory:
@@ -329,7 +273,7 @@ def scan_inventory(
                 scan_region,
                 session,
                 name,
-                all_versions=all_versions,
+                latest_only=latest_only,
                 progress=progress,
                 known_versions=known_versions,
             )

@@ -49,6 +49,8 @@ class SessionConfig:
     regions: tuple[str, ...] = ()
     read_only: bool = False
     demo: bool = False
+    #: Consumers are ``$LATEST`` only, not published versions and their aliases (--latest-only).
+    latest_only: bool = False
     rate_per_second: float = DEFAULT_RATE_PER_SECOND
     connect_timeout: float = 3.0
     read_timeout: float = 20.0

@@ -227,7 +227,8 @@ class LayerTuiApp(Navigation, ChangeActions, App[int]):
                 self.post_message(self.ScanProgressed(generation, progress))
 
         scanned = self._scan(
-            session, list(regions) if regions else None, progress=report, known_versions=known
+            session, list(regions) if regions else None, progress=report, known_versions=known,
+            latest_only=self.config.latest_only,
         )
         self.post_message(self.ScanFinished(generation, scanned))
 
