@@ -2,7 +2,8 @@
 
 ``backups/<account>/<region>/<layer>/<version>/`` holds ``layer.zip``, ``metadata.json``
 (GetLayerVersion output) and ``policy.json``. A backup counts only once the zip's size equals
-CodeSize and its SHA-256 equals CodeSha256; the caller deletes nothing before that.
+CodeSize and its SHA-256 equals CodeSha256; the caller deletes nothing before that. A backup
+holds another account's code and settings: its folders are 0700 and its files 0600.
 """
 
 from __future__ import annotations
@@ -24,7 +25,39 @@ _CHUNK = 1 << 20
 _http = urllib3.PoolManager(
     timeout=urllib3.Timeout(connect=5, read=60), retries=urllib3.Retry(total=2, redirect=2)
 )
+_PRIVATE_DIR, _PRIVATE_FILE = 0o700, 0o600
 
+
+def private_folder(root: Path, folder: Path) -> None:
+    """Make ``folder`` (inside ``root``) and every level between them 0700, ``root`` too.
+
+    ``mkdir(parents=True)`` gives the parents the umask's mode (often 0755), so each level is
+    made and tightened here; levels above ``root`` are tightened only when made here.
+    """
+    missing = [p for p in (root, *root.parents) if not p.exists()]
+    for level in reversed(missing):
+        level.mkdir(mode=_PRIVATE_DIR, exist_ok=True)
+        level.chmod(_PRIVATE_DIR)
+    root.chmod(_PRIVATE_DIR)
+    current = root
+    for part in folder.relative_to(root).parts:
+        current = current / part
+        current.mkdir(mode=_PRIVATE_DIR, exist_ok=True)
+        current.chmod(_PRIVATE_DIR)
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write ``path`` whole and 0600: a temporary file renamed over it, never a torn one."""
+    partial = path.with_name(path.name + ".part")
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, _PRIVATE_FILE)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+            os.fchmod(out.fileno(), _PRIVATE_FILE)  # a leftover .part keeps its old mode
+            out.write(text)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    os.replace(partial, path)
 
 
 @dataclass(frozen=True)
@@ -59,7 +92,9 @@ def _download(url: str, target: Path) -> tuple[int, str]:
     try:
         if response.status != 200:
             raise _HttpStatus(response.status)
-        with target.open("wb") as out:
+        descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, _PRIVATE_FILE)
+        with os.fdopen(descriptor, "wb") as out:
+            os.fchmod(out.fileno(), _PRIVATE_FILE)
             for chunk in response.stream(_CHUNK):
                 out.write(chunk)
                 digest.update(chunk)
@@ -111,7 +146,7 @@ def backup_layer_version(client: Any, account: str, arn: str, *, root: Path) -> 
     metadata = _get_version(client, arn)
     content = metadata.get("Content") or {}
     expected_size, expected_sha = content.get("CodeSize"), content.get("CodeSha256")
-    folder.mkdir(parents=True, exist_ok=True)
+    private_folder(root, folder)
     partial = folder / "layer.zip.part"
     for attempt in range(2):
         url = content.get("Location")
@@ -148,9 +183,9 @@ def backup_layer_version(client: Any, account: str, arn: str, *, root: Path) -> 
         )
     os.replace(partial, folder / "layer.zip")
     metadata.setdefault("Content", {}).pop("Location", None)  # expires anyway; never reuse it
-    (folder / "metadata.json").write_text(json.dumps(metadata, indent=2, default=str), "utf-8")
+    write_private(folder / "metadata.json", json.dumps(metadata, indent=2, default=str))
     policy = _policy(client, name, version)
-    (folder / "policy.json").write_text(json.dumps(policy, indent=2, default=str), "utf-8")
+    write_private(folder / "policy.json", json.dumps(policy, indent=2, default=str))
     return BackupRecord(folder, arn, int(size), sha)
 
 

@@ -7,11 +7,31 @@ PRODUCT.md; nothing else in the code base builds those dictionaries.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 LATEST = "$LATEST"
+
+#: How a restore marks the version it publishes: AWS keeps no link between a restored copy and
+#: the version it came from, so the description carries it (``restored from geo:3; …``).
+_RESTORED_FROM = re.compile(r"^restored from (?P<name>[A-Za-z0-9_-]+):(?P<version>\d+)(?:; |$)")
+#: PublishLayerVersion's limit for Description.
+DESCRIPTION_MAX = 256
+
+
+def restored_description(description: str, layer_name: str, version: int) -> str:
+    """The description of a copy of ``layer_name:version``: the marker, then the old text.
+
+    A copy of a copy names the version it was restored from this time (the marker it had is
+    replaced, not stacked); the old text is cut to stay within AWS's 256 characters.
+    """
+    match = _RESTORED_FROM.match(description)
+    original = description[match.end():] if match else description
+    marker = f"restored from {layer_name}:{version}"
+    text = f"{marker}; {original}" if original else marker
+    return text[:DESCRIPTION_MAX]
 
 
 @dataclass(frozen=True)
@@ -91,6 +111,24 @@ class LayerVersion:
     compatible_architectures: tuple[str, ...] = ()
     consumers: tuple[FunctionRef, ...] = ()
 
+    @property
+    def restored_from(self) -> int | None:
+        """The version this one is a restored copy of (its description says so), else None.
+
+        Only an older version of the same layer counts: a restore always gets a new, higher
+        number, so a marker naming anything else is not ours.
+        """
+        match = _RESTORED_FROM.match(self.description or "")
+        if match is None or match["name"] != self.layer_name:
+            return None
+        source = int(match["version"])
+        return source if source < self.version else None
+
+    @property
+    def build(self) -> int:
+        """Which build this version holds: a restored copy holds the one it was restored from."""
+        return self.restored_from or self.version
+
     def to_json(self) -> dict[str, Any]:
         return {
             "version": self.version,
@@ -118,6 +156,27 @@ class Layer:
     @property
     def latest(self) -> LayerVersion | None:
         return self.versions[0] if self.versions else None
+
+    @property
+    def newest_build(self) -> LayerVersion | None:
+        """What drift measures against: the version with the newest build, not the highest number.
+
+        A restored copy of an old version gets the highest number but holds old code; it ranks
+        as the version it was restored from, so drift never sends consumers from the real
+        newest build back to it. An original beats a copy of itself.
+        """
+        return max(
+            self.versions,
+            key=lambda v: (v.build, v.restored_from is None, v.version),
+            default=None,
+        )
+
+    def behind(self, version: LayerVersion) -> int:
+        """How many builds ``version`` is behind ``newest_build`` (0 for the newest build)."""
+        newest = self.newest_build
+        if newest is None or newest.arn == version.arn:
+            return 0
+        return max(0, newest.build - version.build)
 
     @property
     def consumer_count(self) -> int:
