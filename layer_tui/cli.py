@@ -80,6 +80,15 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("arn", metavar="LAYER_VERSION_ARN")
     inspect.add_argument("--json", action="store_true", help="print JSON (PRODUCT.md shape)")
     _add_global_options(inspect, defaults=False)
+    backups = commands.add_parser("backups", help="the backups deletes made, this account's")
+    backups.add_argument("--json", action="store_true", help="print JSON")
+    _add_global_options(backups, defaults=False)
+    restore = commands.add_parser("restore", help="publish a verified backup again")
+    restore.add_argument("backup_dir", metavar="BACKUP_DIR")
+    restore.add_argument("--again", action="store_true",
+                         help="restore a backup that was restored before (one more copy)")
+    restore.add_argument("--json", action="store_true", help="print JSON")
+    _add_global_options(restore, defaults=False)
     return parser
 
 
@@ -199,6 +208,8 @@ def _run(args: argparse.Namespace) -> int:
         command: Callable[[argparse.Namespace, SessionConfig], int] = {
             "inventory": _inventory,
             "inspect": _inspect,
+            "backups": _backups,
+            "restore": _restore,
         }.get(args.command or "", _tui)
         return command(args, config)
     except (AwsError, BotoCoreError, ClientError) as exc:
@@ -266,6 +277,18 @@ def _inspect(args: argparse.Namespace, config: Any) -> int:
     else:
         sys.stdout.write(inspect_text(report))
     return EXIT_OK
+
+
+def _backups(args: argparse.Namespace, config: Any) -> int:
+    from layer_tui.cli_backups import backups_command
+
+    return backups_command(args, config)
+
+
+def _restore(args: argparse.Namespace, config: Any) -> int:
+    from layer_tui.cli_backups import restore_command
+
+    return restore_command(args, config)
 
 
 def _tui(args: argparse.Namespace, config: Any) -> int:
