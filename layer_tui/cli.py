@@ -12,6 +12,7 @@ from typing import Any, NoReturn
 from urllib.parse import urlparse
 
 from layer_tui import __version__
+from layer_tui.safe_text import visible_line
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
@@ -155,7 +156,8 @@ def _validate(args: argparse.Namespace) -> None:
 
 
 def _fail(message: str, code: int) -> int:
-    print(f"layer-tui: {message}", file=sys.stderr)
+    # Messages quote AWS and zip text; stderr is a terminal too.
+    print(f"layer-tui: {visible_line(message)}", file=sys.stderr)
     return code
 
 
@@ -235,7 +237,8 @@ def _inventory(args: argparse.Namespace, config: Any) -> int:
         session, regions, latest_only=config.latest_only, known_versions=known
     )
     if args.json:
-        json.dump(inventory.to_json(), sys.stdout, indent=2)
+        # ASCII JSON: control, C1 and bidi characters leave as \u escapes, never raw.
+        json.dump(inventory.to_json(), sys.stdout, indent=2, ensure_ascii=True)
         sys.stdout.write("\n")
     else:
         sys.stdout.write(inventory_table(inventory))
@@ -244,11 +247,12 @@ def _inventory(args: argparse.Namespace, config: Any) -> int:
             cache.save(inventory)
     except CacheWriteError as exc:
         # The cache only saves time on the next scan: the inventory above is complete.
-        print(f"layer-tui: warning: {exc}", file=sys.stderr)
+        print(f"layer-tui: warning: {visible_line(str(exc))}", file=sys.stderr)
     failed = [r for r in inventory.regions if r.error]
     for region in failed:
         assert region.error is not None
-        print(f"layer-tui: {region.region}: {region.error.message}", file=sys.stderr)
+        print(f"layer-tui: {visible_line(f'{region.region}: {region.error.message}')}",
+              file=sys.stderr)
     return EXIT_FAILURE if failed and len(failed) == len(inventory.regions) else EXIT_OK
 
 
@@ -272,7 +276,7 @@ def _inspect(args: argparse.Namespace, config: Any) -> int:
             ) from exc
         raise describe(exc, f"inspecting {args.arn}") from exc
     if args.json:
-        json.dump(report.to_json(), sys.stdout, indent=2)
+        json.dump(report.to_json(), sys.stdout, indent=2, ensure_ascii=True)
         sys.stdout.write("\n")
     else:
         sys.stdout.write(inspect_text(report))

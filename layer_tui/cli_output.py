@@ -1,4 +1,8 @@
-"""Plain-text renderings of the headless commands' results (the human side of ``--json``)."""
+"""Plain-text renderings of the headless commands' results (the human side of ``--json``).
+
+Every string in them came from AWS or a zip, so every line passes through ``visible_line``:
+text output reaches a terminal, and ``--json`` is where the exact strings are kept.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import humanize
 
 from layer_tui import clock
 from layer_tui.aws.models import Inventory
+from layer_tui.safe_text import visible_line
 
 
 def parse_aws_time(text: str) -> datetime | None:
@@ -34,6 +39,7 @@ def size(value: int | None) -> str:
 
 
 def _table(rows: list[list[str]]) -> str:
+    rows = [[visible_line(cell) for cell in row] for row in rows]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return "".join(
         "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
@@ -70,8 +76,10 @@ def inventory_table(inventory: Inventory) -> str:
             f"{region.region}: {len(region.layers)} layers, {region.version_count} versions, "
             f"{size(region.stored_bytes)} stored, {region.functions_scanned} functions scanned"
         )
-    header = f"account {inventory.account}, scanned {age(inventory.generated_at.isoformat())}\n"
-    return header + _table(rows) + "".join(n + "\n" for n in notes)
+    header = f"account {inventory.account}, scanned {age(inventory.generated_at.isoformat())}"
+    return visible_line(header) + "\n" + _table(rows) + "".join(
+        visible_line(n) + "\n" for n in notes
+    )
 
 
 def inspect_text(report: Any) -> str:
@@ -90,4 +98,5 @@ def inspect_text(report: Any) -> str:
     if largest:
         lines.append("largest files:")
         lines.extend(f"  {size(e['size']):>10}  {e['path']}" for e in largest)
-    return "\n".join(lines) + "\n"
+    # Each line is one line: a newline inside an entry name or a message shows as "\\n".
+    return "".join(visible_line(line) + "\n" for line in lines)

@@ -306,11 +306,15 @@ class Sandbox:
         do 10 minutes after GetLayerVersion; URLs handed out later work."""
         self._signer.expire_all()
 
-    def add_interceptor(self, interceptor: Interceptor) -> None:
-        """Adds a hook around moto (see ``calls.Interceptor``); runs after the built-in ones."""
+    def add_interceptor(self, interceptor: Interceptor, *, first: bool = False) -> None:
+        """Adds a hook around moto (see ``calls.Interceptor``); runs after the built-in ones,
+        or ahead of them with ``first`` (to answer a call that paging would answer)."""
         if self._gateway is None:
             raise RuntimeError("start the sandbox before adding interceptors")
-        self._gateway.interceptors.append(interceptor)
+        if first:
+            self._gateway.interceptors.insert(0, interceptor)
+        else:
+            self._gateway.interceptors.append(interceptor)
 
     def reset_throttle(self) -> None:
         """Refills every token bucket (after changing ``faults.rate_limit`` mid-test)."""
