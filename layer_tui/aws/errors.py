@@ -1,10 +1,14 @@
 """AWS failures turned into one clear line: what failed, why, what to do.
 
 Every caller (CLI, TUI worker handler, operations) goes through ``describe`` so a given AWS
-error reads the same everywhere.
+error reads the same everywhere. Every message also passes ``redact``: a presigned content URL
+carries its signature (on AWS also the access key id and the session token) in its query
+string, and urllib3 and botocore put the URL they failed on into their exceptions' text.
 """
 
 from __future__ import annotations
+
+import re
 
 from botocore.exceptions import (
     BotoCoreError,
@@ -41,6 +45,31 @@ _HINTS: dict[str, str] = {
 }
 
 
+#: The query string of a URL, or of a request path as urllib3 prints it ("url: /key?..."): a
+#: presigned URL's query is where its credentials are.
+_URL_QUERY = re.compile(
+    r"((?:\b[a-zA-Z][a-zA-Z0-9+.-]*://|(?<![\w/.~-])/)[^\s?#'\"<>]*)\?[^\s'\"<>()]+"
+)
+#: Signing parameters wherever they stand (a query quoted in pieces, a header dump, an
+#: URL-encoded copy), in case one survives outside a URL.
+_SECRET_PARAMETER = re.compile(
+    r"(?i)\b(X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|AWSAccessKeyId|Signature"
+    r"|Security-Token)(=|%3D)[^\s&'\"<>()]+"
+)
+REDACTED = "<redacted>"
+
+
+def redact(text: str) -> str:
+    """``text`` without URL query strings or signing parameters (the one redaction step).
+
+    Applied to every AwsError and contents error message, so what reaches a notification, a
+    dialog, the CLI's error line or JSON output never carries a presigned URL's signature,
+    access key id or session token; host and path stay, so the line still says where.
+    """
+    text = _URL_QUERY.sub(rf"\1?{REDACTED}", text)
+    return _SECRET_PARAMETER.sub(rf"\1\2{REDACTED}", text)
+
+
 class AwsError(Exception):
     """A failure talking to AWS, already phrased for a person.
 
@@ -49,6 +78,7 @@ class AwsError(Exception):
     """
 
     def __init__(self, code: str, message: str) -> None:
+        message = redact(message)
         super().__init__(message)
         self.code = code
         self.message = message
