@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from layer_tui.aws.backups import list_backups
+from layer_tui.aws.delete_check import assess_delete
 from layer_tui.aws.errors import AwsError
 from layer_tui.aws.inventory import scan_region
 from layer_tui.aws.journal import Journal
@@ -87,7 +88,8 @@ def test_delete_backs_up_verifies_then_deletes(sandbox: Sandbox, tmp_path: Path)
     lam.add_layer_version_permission(LayerName="geo", VersionNumber=1, StatementId="org",
                                      Action="lambda:GetLayerVersion", Principal="*")
     version = version_of(ops, "geo", 1)
-    result = ops.delete_layer_version(version)
+    # Granted to everyone: deleted only with that confirmed (the live check would refuse).
+    result = ops.delete_layer_version(version, assess_delete(ops.session, ops.journal, version))
     backup = result.backup.zip_path.read_bytes()
     assert len(backup) == published["Content"]["CodeSize"]
     digest = base64.b64encode(hashlib.sha256(backup).digest()).decode()

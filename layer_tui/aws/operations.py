@@ -7,7 +7,7 @@ keys in the UI.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from botocore.exceptions import BotoCoreError, ClientError
 
 from layer_tui.aws.backups import BackupRecord, backup_layer_version
+from layer_tui.aws.delete_check import DeleteAssessment, DeleteCheckChanged, assess_delete
 from layer_tui.aws.errors import AwsError, describe, error_code
 from layer_tui.aws.journal import Journal, JournalEntry
 from layer_tui.aws.models import LayerVersion
@@ -123,13 +124,27 @@ class LayerOperations:
     # -- delete ------------------------------------------------------------------------------
 
     def delete_layer_version(
-        self, version: LayerVersion, *, batch: str | None = None
+        self,
+        version: LayerVersion,
+        confirmed: DeleteAssessment | None = None,
+        *,
+        batch: str | None = None,
     ) -> DeleteResult:
-        """Back the version up (zip, metadata, policy — verified), then delete it.
+        """Re-read who depends on the version, back it up (verified), then delete it.
 
-        If the backup cannot be made or does not verify, nothing is deleted.
+        ``confirmed`` is the assessment the user was shown and accepted; ``None`` accepts
+        nobody. Right before the backup everything is read again from AWS and the journal
+        (``delete_check``): a consumer, grant or undo dependency the user was not shown raises
+        ``DeleteCheckChanged`` with the fresh reading, and nothing is deleted. If the backup
+        cannot be made or does not verify, nothing is deleted either.
         """
         self.check_writable()
+        # Published versions always count here, whatever the scan was told (--latest-only
+        # trades completeness of a view for speed, never the safety of a delete).
+        fresh = assess_delete(self.session, self.journal, version)
+        news = fresh.news_since(confirmed or DeleteAssessment(version.arn))
+        if news.needs_typed_name:
+            raise DeleteCheckChanged(fresh, news)
         client = self.session.client("lambda", version.region)
         record = backup_layer_version(
             client, self.session.account_id(), version.arn, root=self.backups
@@ -143,15 +158,33 @@ class LayerOperations:
             ),
             batch=batch,
             extra={"arn": version.arn, "backup": str(record.folder),
-                   "consumers": [c.qualified_arn for c in version.consumers]},
+                   "consumers": [c.qualified_arn for c in fresh.consumers],
+                   "grants": [g.principal for g in fresh.grants],
+                   "undo_batches": [d.batch for d in fresh.undo_batches]},
             describe_as=f"deleting {version.layer_name}:{version.version}",
         )
         return DeleteResult(version.arn, record)
 
 
-def plan_keep_newest(versions: list[LayerVersion], keep: int) -> list[LayerVersion]:
-    """Versions to delete when keeping the newest ``keep``: only old ones nobody uses."""
+def plan_keep_newest(
+    versions: Sequence[LayerVersion],
+    keep: int,
+    assessments: Mapping[str, DeleteAssessment] | None = None,
+) -> list[LayerVersion]:
+    """Versions to delete when keeping the newest ``keep``: only old ones nothing depends on.
+
+    With ``assessments`` (live readings by ARN) a version is planned only if its reading is
+    empty: no consumer (published versions included), no grant to others, no undo that needs
+    it. Without, only the versions' own (cached) consumers are known.
+    """
     if keep < 1:
         raise ValueError("keep at least the newest version")
     newest_first = sorted(versions, key=lambda v: v.version, reverse=True)
-    return [v for v in newest_first[keep:] if not v.consumers]
+
+    def free(version: LayerVersion) -> bool:
+        reading = (assessments or {}).get(version.arn)
+        if reading is not None:
+            return reading.is_empty
+        return not version.consumers
+
+    return [v for v in newest_first[keep:] if free(v)]

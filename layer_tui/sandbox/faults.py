@@ -81,6 +81,46 @@ class ConnectionFault:
 
 
 @dataclass(eq=False)
+class CallHold:
+    """Matching API calls wait, unanswered, until the test calls ``release``.
+
+    A slow ListFunctions on a big account, made a condition instead of a clock: a test holds
+    the live read a dialog started, does what should happen "during" it (press keys, attach a
+    function), then releases it; moto answers from the state at release. ``held`` counts the
+    calls that arrived (``wait_until_held`` waits for the first); a stopping sandbox ends every
+    hold by dropping its connection. Matching as ``ConnectionFault`` (``None`` matches any).
+    """
+
+    operation: str | None = None
+    region: str | None = None
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._arrived = threading.Event()
+        self._released = threading.Event()
+        self.held = 0
+
+    def wait_until_held(self, timeout: float = 10.0) -> bool:
+        return self._arrived.wait(timeout)
+
+    def release(self) -> None:
+        self._released.set()
+
+    def hold(self, region: str, operation: str, closing: threading.Event) -> None:
+        """Blocks a matching call until released (or the sandbox stops: then it is dropped)."""
+        if self.operation not in (None, operation) or self.region not in (None, region):
+            return
+        if self._released.is_set():
+            return
+        with self._lock:
+            self.held += 1
+        self._arrived.set()
+        while not self._released.wait(0.02):
+            if closing.is_set():
+                raise DroppedConnection(f"held: {operation} in {region}")
+
+
+@dataclass(eq=False)
 class ContentUrlExpiry:
     """Every content URL handed out so far expires when content request ``after + 1`` arrives.
 
@@ -132,6 +172,8 @@ class Faults:
     connection_faults: list[ConnectionFault] = field(default_factory=list)
     #: Makes every content URL handed out so far expire at a chosen content request.
     content_url_expiry: ContentUrlExpiry | None = None
+    #: Calls held unanswered until the test releases them (a slow ListFunctions, on demand).
+    held_calls: list[CallHold] = field(default_factory=list)
 
 
 class TokenBucket:

@@ -151,6 +151,8 @@ class Gateway:
         self._stats.count_api_call(call.region, call.operation)
         faults = self._faults()
         self._break_connection(call, faults)
+        for hold in faults.held_calls:
+            hold.hold(call.region, call.operation, self._closing)
         if faults.latency > 0:
             time.sleep(faults.latency)
         refusal = self._gate.before(call)

@@ -87,9 +87,27 @@ def grants_get_layer_version(layer_version: LayerVersion, account_id: str) -> bo
         principals = principal.get("AWS") if isinstance(principal, dict) else principal
         if isinstance(principals, str):
             principals = [principals]
+        condition = (statement.get("Condition") or {}).get("StringEquals") or {}
+        organization = condition.get("aws:PrincipalOrgID") or statement.get("OrganizationId")
+        if organization and not in_organization(account_id, str(organization)):
+            continue  # principal "*" within an organization: its member accounts only
         for who in principals or []:
             if who == "*" or account_id in str(who):
                 return True
+    return False
+
+
+def in_organization(account_id: str, organization_id: str) -> bool:
+    """Whether moto's Organizations knows ``account_id`` as a member of that organization."""
+    from moto.organizations.models import organizations_backends
+
+    for by_partition in list(organizations_backends.values()):
+        for backend in list(by_partition.values()):
+            org = backend.org
+            if org is not None and org.id == organization_id:
+                return account_id == org.master_account_id or any(
+                    account.id == account_id for account in backend.accounts
+                )
     return False
 
 

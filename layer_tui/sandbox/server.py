@@ -34,6 +34,7 @@ from layer_tui.sandbox.faults import DroppedConnection, Faults
 from layer_tui.sandbox.gateway import Gateway
 from layer_tui.sandbox.layers import LayerVersionReads, install_cross_account_layers
 from layer_tui.sandbox.paging import LambdaListings
+from layer_tui.sandbox.permissions import LayerPermissions
 from layer_tui.sandbox.regions import AccountRegions, RegionDirectory, RegionGate
 from layer_tui.sandbox.revisions import FunctionRevisions
 from layer_tui.sandbox.stats import SandboxStats
@@ -205,6 +206,7 @@ class Sandbox:
                     AccountRegions(self.regions),
                     LambdaListings(),
                     LayerVersionReads(self.content_url),
+                    LayerPermissions(),
                 ],
                 expire_content_urls=self.expire_content_urls,
             )

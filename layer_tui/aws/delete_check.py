@@ -1,0 +1,328 @@
+"""Whether a layer version may go: decided from AWS and the journal now, never from a cache.
+
+Deleting a version breaks the next deploy of every function configuration that lists it, and
+three kinds of dependant are easy to miss: function configurations listed since the cached
+scan (or published versions, which a ``$LATEST``-only scan never sees), other accounts that the
+version's policy lets use it (their functions are invisible from this account), and repin
+batches not yet undone that moved functions away from it (their undo would put those functions
+back on a version that no longer exists). ``assess_delete`` reads all three live and returns a
+frozen ``DeleteAssessment``; the dialog shows it, and ``LayerOperations.delete_layer_version``
+reads it again right before deleting and refuses if anything new appeared (``news_since``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from layer_tui.aws.consumers import (
+    consumers_of,
+    list_function_configs,
+    lookup_aliases,
+    with_aliases,
+)
+from layer_tui.aws.errors import AwsError, describe, error_code
+from layer_tui.aws.journal import Journal
+from layer_tui.aws.models import LATEST, FunctionRef, LayerVersion
+from layer_tui.aws.session import AwsSession
+
+GrantKind = Literal["account", "organization", "everyone"]
+
+#: The journal's action for a batch's opening and closing lines (``operations.BATCH_ACTION``).
+_BATCH_ACTION = "Batch"
+
+
+@dataclass(frozen=True)
+class Grant:
+    """Someone outside this account whom the version's policy lets use it."""
+
+    kind: GrantKind
+    #: The account id, the organization id, or ``*``.
+    principal: str
+
+    def describe(self) -> str:
+        if self.kind == "account":
+            return (f"account {self.principal} — its functions are invisible from this "
+                    "account")
+        if self.kind == "organization":
+            return (f"organization {self.principal} — its accounts' functions are invisible "
+                    "from this account")
+        return "everyone (*) — any account's functions may use it, invisible from this account"
+
+
+@dataclass(frozen=True)
+class UndoDependency:
+    """A repin batch, not yet undone, that moved functions away from the version."""
+
+    batch: str
+    functions: tuple[str, ...]
+
+    def describe(self) -> str:
+        names = ", ".join(self.functions)
+        return (f"undo of repin batch {self.batch} will no longer be possible "
+                f"(it would put {names} back on this version)")
+
+
+def _consumer_key(ref: FunctionRef) -> tuple[str, tuple[str, ...]]:
+    # A new alias on a known consumer is news too: "prod" now routes to it.
+    return ref.qualified_arn, ref.aliases
+
+
+@dataclass(frozen=True)
+class DeleteAssessment:
+    """Everything that depends on one layer version, as read at one moment."""
+
+    arn: str
+    consumers: tuple[FunctionRef, ...] = ()
+    grants: tuple[Grant, ...] = ()
+    undo_batches: tuple[UndoDependency, ...] = ()
+    #: True once read from AWS and the journal; False for what the cache said.
+    live: bool = False
+    #: Consumers are ``$LATEST`` only (``--latest-only``): published versions were not asked.
+    latest_only: bool = False
+
+    @property
+    def label(self) -> str:
+        """``geo:3``: what the user types to confirm."""
+        parts = self.arn.split(":")
+        return f"{parts[6]}:{parts[7]}" if len(parts) == 8 else self.arn
+
+    @property
+    def needs_typed_name(self) -> bool:
+        return bool(self.consumers or self.grants or self.undo_batches)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.needs_typed_name
+
+    def news_since(self, shown: DeleteAssessment) -> DeleteAssessment:
+        """What this reading has that ``shown`` (what the user confirmed) did not.
+
+        Only additions count: a consumer gone since is less harm than the user accepted.
+        """
+        seen = {_consumer_key(ref) for ref in shown.consumers}
+        batches = {dependency.batch for dependency in shown.undo_batches}
+        return DeleteAssessment(
+            self.arn,
+            tuple(ref for ref in self.consumers if _consumer_key(ref) not in seen),
+            tuple(grant for grant in self.grants if grant not in shown.grants),
+            tuple(d for d in self.undo_batches if d.batch not in batches),
+            live=self.live,
+            latest_only=self.latest_only,
+        )
+
+    def reasons(self) -> list[str]:
+        """One line per dependant, as the dialog and the refusal name them."""
+        lines = [f"used by {ref.label}" for ref in self.consumers]
+        lines += [f"granted to {grant.describe()}" for grant in self.grants]
+        lines += [dependency.describe() for dependency in self.undo_batches]
+        return lines
+
+    @classmethod
+    def from_cache(cls, version: LayerVersion) -> DeleteAssessment:
+        """What the cached inventory says (consumers only): shown until the live read is in."""
+        return cls(version.arn, tuple(version.consumers), live=False)
+
+
+class DeleteCheckChanged(AwsError):
+    """The confirm-time re-read found dependants the user was not shown: nothing was deleted."""
+
+    def __init__(self, assessment: DeleteAssessment, news: DeleteAssessment) -> None:
+        self.assessment = assessment
+        self.news = news
+        what = "; ".join(news.reasons())
+        super().__init__(
+            "ChangedSinceConfirmed",
+            f"{assessment.label} was not deleted: the live check found what was not "
+            f"confirmed: {what}; look again, and type {assessment.label} to delete it anyway",
+        )
+
+
+# -- the policy ---------------------------------------------------------------------------------
+
+
+def _principals(statement: dict[str, Any]) -> list[str]:
+    principal = statement.get("Principal", "")
+    if isinstance(principal, dict):
+        principal = principal.get("AWS", "")
+    if isinstance(principal, str):
+        return [principal]
+    return [str(p) for p in principal] if isinstance(principal, list) else []
+
+
+def grants_in_policy(policy: dict[str, Any], own_account: str) -> tuple[Grant, ...]:
+    """Who besides ``own_account`` a layer version policy document lets use the version."""
+    found: list[Grant] = []
+    statements = policy.get("Statement") or []
+    for statement in statements if isinstance(statements, list) else [statements]:
+        if not isinstance(statement, dict) or statement.get("Effect", "Allow") != "Allow":
+            continue
+        conditions = statement.get("Condition") or {}
+        equals = conditions.get("StringEquals") or {} if isinstance(conditions, dict) else {}
+        organization = equals.get("aws:PrincipalOrgID") if isinstance(equals, dict) else None
+        for principal in _principals(statement):
+            if principal == "*":
+                grant = (Grant("organization", str(organization)) if organization
+                         else Grant("everyone", "*"))
+            else:
+                # arn:aws:iam::222233334444:root, or the bare id
+                account = principal.split(":")[4] if principal.startswith("arn:") else principal
+                if account == own_account:
+                    continue
+                grant = Grant("account", account)
+            if grant not in found:
+                found.append(grant)
+    return tuple(found)
+
+
+def read_grants(client: Any, version: LayerVersion, own_account: str) -> tuple[Grant, ...]:
+    """GetLayerVersionPolicy, read; a version nobody was granted has no policy at all (404)."""
+    try:
+        response = client.get_layer_version_policy(
+            LayerName=version.layer_name, VersionNumber=version.version
+        )
+    except ClientError as exc:
+        if error_code(exc) == "ResourceNotFoundException":
+            return ()
+        raise
+    try:
+        document = json.loads(response.get("Policy") or "{}")
+    except ValueError as exc:
+        raise AwsError("MalformedPolicy",
+                       f"the policy of {version.layer_name}:{version.version} is not JSON; "
+                       "check it with get-layer-version-policy") from exc
+    return grants_in_policy(document if isinstance(document, dict) else {}, own_account)
+
+
+# -- the journal --------------------------------------------------------------------------------
+
+
+def undo_dependencies(journal: Journal, account: str, arn: str) -> tuple[UndoDependency, ...]:
+    """Repin batches of ``account`` whose undo would put functions back on ``arn``."""
+    return undo_dependencies_of(journal, account, [arn])[arn]
+
+
+def undo_dependencies_of(
+    journal: Journal, account: str, arns: Iterable[str]
+) -> dict[str, tuple[UndoDependency, ...]]:
+    """``undo_dependencies`` for several versions in one pass over the journal.
+
+    Read as ``undo.last_repin_batch`` reads it: a function counts until an undo of its update
+    succeeded, and a batch stops counting once an undo ran through to its end.
+    """
+    wanted = set(arns)
+    moved: dict[tuple[str, str], list[str]] = {}  # (version, batch) → functions moved away
+    undone: set[tuple[str, str]] = set()
+    settled: set[str] = set()
+    for entry in journal.entries():
+        if entry.account != account or entry.phase != "after":
+            continue
+        if entry.action == _BATCH_ACTION and entry.args.get("kind") == "undo":
+            if not (entry.result or {}).get("interrupted"):
+                settled.add(str(entry.extra.get("undoes")))
+            continue
+        if entry.action != "UpdateFunctionConfiguration" or not entry.ok:
+            continue
+        function = str(entry.args.get("FunctionName", ""))
+        if entry.extra.get("kind") == "undo":
+            undone.add((str(entry.extra.get("undoes")), function))
+            continue
+        if entry.extra.get("kind") != "repin" or not entry.batch:
+            continue
+        before = set(entry.extra.get("before") or ())
+        after = set(entry.extra.get("after") or ())
+        for arn in wanted.intersection(before - after):
+            moved.setdefault((arn, entry.batch), []).append(function)
+    found: dict[str, list[UndoDependency]] = {arn: [] for arn in wanted}
+    for (arn, batch), functions in moved.items():
+        waiting = [f for f in functions if (batch, f) not in undone]
+        if batch not in settled and waiting:
+            found[arn].append(UndoDependency(batch, tuple(dict.fromkeys(waiting))))
+    return {arn: tuple(dependencies) for arn, dependencies in found.items()}
+
+
+# -- reading it all ---------------------------------------------------------------------------
+
+
+def _ordered(refs: Iterable[FunctionRef]) -> tuple[FunctionRef, ...]:
+    def key(ref: FunctionRef) -> tuple[str, int]:
+        return ref.function, (-1 if ref.version == LATEST else int(ref.version or 0))
+
+    return tuple(sorted(refs, key=key))
+
+
+def region_consumers(
+    session: AwsSession, region: str, arns: Sequence[str], *, latest_only: bool = False
+) -> dict[str, tuple[FunctionRef, ...]]:
+    """The live consumers of several versions of one region from one ListFunctions chain."""
+    wanted = set(arns)
+    try:
+        client = session.client("lambda", region)
+        users = [ref for ref in list_function_configs(client, latest_only=latest_only)
+                 if wanted.intersection(ref.layers)]
+        if not latest_only:
+            with ThreadPoolExecutor(4, "delete-check-aliases") as pool:
+                futures = lookup_aliases(client, users, pool)
+                users = with_aliases(users, {a: f.result() for a, f in futures.items()})
+    except (BotoCoreError, ClientError) as exc:
+        raise describe(exc, f"listing the functions of {region}") from exc
+    return {arn: _ordered(ref for ref in users if arn in ref.layers) for arn in arns}
+
+
+def assess_delete(
+    session: AwsSession,
+    journal: Journal,
+    version: LayerVersion,
+    *,
+    latest_only: bool = False,
+    consumers: Sequence[FunctionRef] | None = None,
+    undo: Sequence[UndoDependency] | None = None,
+) -> DeleteAssessment:
+    """Read, now, everything that depends on ``version`` (``consumers`` and ``undo`` if
+    already read for several versions at once)."""
+    account = session.account_id()
+    if consumers is None:
+        consumers = consumers_of(session, version.region, version.arn, latest_only=latest_only)
+    try:
+        grants = read_grants(session.client("lambda", version.region), version, account)
+    except (BotoCoreError, ClientError) as exc:
+        raise describe(exc, f"reading who else may use {version.layer_name}:"
+                            f"{version.version}") from exc
+    return DeleteAssessment(
+        version.arn,
+        _ordered(consumers),
+        grants,
+        tuple(undo) if undo is not None else undo_dependencies(journal, account, version.arn),
+        live=True,
+        latest_only=latest_only,
+    )
+
+
+def assess_deletes(
+    session: AwsSession,
+    journal: Journal,
+    versions: Sequence[LayerVersion],
+    *,
+    latest_only: bool = False,
+) -> dict[str, DeleteAssessment]:
+    """``assess_delete`` for several versions, one ListFunctions chain per region."""
+    by_region: dict[str, list[LayerVersion]] = {}
+    for version in versions:
+        by_region.setdefault(version.region, []).append(version)
+    undo = undo_dependencies_of(journal, session.account_id(), [v.arn for v in versions])
+    assessed: dict[str, DeleteAssessment] = {}
+    for region, members in by_region.items():
+        users = region_consumers(session, region, [v.arn for v in members],
+                                 latest_only=latest_only)
+        for version in members:
+            assessed[version.arn] = assess_delete(
+                session, journal, version, latest_only=latest_only,
+                consumers=users[version.arn], undo=undo[version.arn],
+            )
+    return assessed
+
