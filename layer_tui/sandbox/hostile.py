@@ -34,6 +34,8 @@ ENTRY_NAMES = (
     f"{SITE}/invoice{RIGHT_TO_LEFT}gpj.py",
     f"{SITE}/same{ZERO_WIDTH}name.py",
     f"{SITE}/two\nlines.py",
+    #: Not text: opening it says so in a notification that quotes the name.
+    f"{SITE}/{CLIPBOARD}native.so",
     f"{SITE}/README.txt",
 )
 #: A text file the viewer opens: ordinary lines, tabs and CRLF, and every attack above.

@@ -32,6 +32,7 @@ from layer_tui.ui.commands import (
     profile_choices,
 )
 from layer_tui.ui.navigation import Navigation
+from layer_tui.ui.notifications import SafeNotifications
 from layer_tui.ui.screens.base import MUTATING_ACTIONS
 from layer_tui.ui.screens.regions import RegionsScreen
 from layer_tui.ui.state import (
@@ -84,7 +85,7 @@ def _available_profiles() -> list[str]:
     return sorted(boto3.Session().available_profiles)
 
 
-class LayerTuiApp(Navigation, ChangeActions, App[int]):
+class LayerTuiApp(SafeNotifications, Navigation, ChangeActions, App[int]):
     """Browse regions, layers, versions and the functions that use them."""
 
     CSS_PATH = "app.tcss"

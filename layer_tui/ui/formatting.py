@@ -2,7 +2,9 @@
 
 Every age is measured against ``layer_tui.clock.now()`` so snapshots stay stable. Cells are
 ``rich.text.Text`` built from plain strings, never parsed as markup: a ``[`` in a layer
-description must stay a ``[``.
+description must stay a ``[``. Nor is any control or bidi character written raw: ``text`` and
+``visible_cell`` show them as escapes (``\\x1b``), because descriptions, names and error
+messages come from AWS and zips, and a raw ESC in a cell would drive the user's terminal.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from rich.style import Style
 from rich.text import Text
 
 from layer_tui import clock
+from layer_tui.safe_text import is_visible, visible_line
 
 DASH = "\N{EN DASH}"
 
@@ -46,10 +49,34 @@ class CellStyles:
 
 
 def text(value: object, style: Style | str = "") -> Text:
-    """A plain cell: the value's ``str``, never interpreted as markup."""
+    """A plain cell: the value's ``str``, never interpreted as markup, control characters
+    shown as escapes."""
     if value is None or value == "":
         return Text(DASH, style="dim", no_wrap=True, overflow="ellipsis")
-    return Text(str(value), style=style, no_wrap=True, overflow="ellipsis")
+    return Text(visible_line(str(value)), style=style, no_wrap=True, overflow="ellipsis")
+
+
+def visible_cell(cell: Text) -> Text:
+    """``cell`` with every control or bidi character shown as an escape, styles kept; the
+    same object when there is none (nearly always)."""
+    plain = cell.plain
+    if is_visible(plain):
+        return cell
+    shown = cell.blank_copy()
+    start = 0
+    for index, char in enumerate(plain):
+        if is_visible(char):
+            continue
+        shown.append_text(cell[start:index])
+        at = len(shown)
+        shown.append(visible_line(char))
+        # The escape takes the styles of the character it stands for.
+        for span in cell.spans:
+            if span.start <= index < span.end:
+                shown.stylize(span.style, at, len(shown))
+        start = index + 1
+    shown.append_text(cell[start:])
+    return shown
 
 
 def number(value: int | None, style: Style | str = "") -> Text:

@@ -22,6 +22,7 @@ from textual.worker import Worker, WorkerState
 
 from layer_tui.aws.errors import describe
 from layer_tui.aws.operations import LayerOperations
+from layer_tui.safe_text import visible_line
 from layer_tui.ui.formatting import CellStyles, LayerVersionArn
 
 
@@ -44,8 +45,11 @@ class StatusLine(Static):
         super().__init__(Content(""), id=id, classes="-empty")
 
     def say(self, message: str, level: str = "") -> None:
-        """Show ``message`` as plain text (never markup); ``level``: error/warning/success."""
-        self.update(Content(message))
+        """Show ``message`` as plain text (never markup); ``level``: error/warning/success.
+
+        Messages quote AWS errors, names and paths: every control or bidi character in them is
+        shown as an escape. Only the line breaks a dialog puts between its lines stay."""
+        self.update(Content("\n".join(visible_line(line) for line in message.split("\n"))))
         self.set_classes(f"-{level}" if level else "")
         self.set_class(not message, "-empty")
 
@@ -150,7 +154,7 @@ def layer_list(arns: Sequence[str], highlight: str | None = None,
     for index, arn in enumerate(arns):
         if index:
             cell.append(", ")
-        cell.append(version_label(arn), style if arn == highlight else "")
+        cell.append(visible_line(version_label(arn)), style if arn == highlight else "")
     if not arns:
         cell.append("(no layers)", "dim")
     return cell

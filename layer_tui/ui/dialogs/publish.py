@@ -38,6 +38,7 @@ from layer_tui.aws.publishing import (
     validate_layer_name,
 )
 from layer_tui.aws.zipformat import ZipEntry
+from layer_tui.safe_text import visible_line
 from layer_tui.ui.dialogs.base import OperationDialog, StatusLine
 from layer_tui.ui.dialogs.restore import RestoreDialog
 from layer_tui.ui.formatting import size
@@ -220,7 +221,8 @@ class PublishDialog(OperationDialog):
         summary = (f"{size(prepared.zipped)} zipped, {size(prepared.unzipped)} unzipped, "
                    f"{prepared.files:,} files")
         lines = [Content.assemble(("preview  ", "bold"), summary)]
-        lines += [Content.styled(f"{f.level}: {f.message}", _LEVEL_STYLE[f.level])
+        # Findings quote entry names, and a zip's names are whatever its author chose.
+        lines += [Content.styled(visible_line(f"{f.level}: {f.message}"), _LEVEL_STYLE[f.level])
                   for f in findings]
         if not findings:
             lines.append(Content.styled("no findings", "$text-success"))

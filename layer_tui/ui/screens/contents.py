@@ -29,6 +29,7 @@ from textual.worker import Worker, WorkerState
 from layer_tui.aws.errors import describe
 from layer_tui.aws.inspection import EntryDiff, InspectReport, diff_entries, inspect_layer_version
 from layer_tui.aws.zipformat import ZipEntry
+from layer_tui.safe_text import visible_line
 from layer_tui.ui.formatting import CellStyles, LayerVersionArn, size
 from layer_tui.ui.widgets import CrumbBar, HeaderBar, ResourceTable, TableRow
 from layer_tui.ui.widgets.entry_diff import (
@@ -233,7 +234,7 @@ class ContentsScreen(Screen[None]):
         self.query_one(ContentsSummary).update(
             Content.assemble(("could not inspect ", "$text-error"), (self.parsed.label, "bold"))
         )
-        self.query_one("#contents-error", Static).update(Content(message))
+        self.query_one("#contents-error", Static).update(Content(visible_line(message)))
         self.query_one(ContentSwitcher).current = "contents-error"
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -255,7 +256,7 @@ class ContentsScreen(Screen[None]):
             if worker.group == "contents":
                 self._failed(worker.error)
             elif worker.group == "contents-diff":
-                message = str(describe(worker.error, "comparing versions"))
+                message = visible_line(str(describe(worker.error, "comparing versions")))
                 self.diff_view.query_one("#diff-summary", Static).update(
                     Content.assemble((message, "$text-error"))
                 )

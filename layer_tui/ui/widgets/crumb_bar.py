@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from textual.content import Content
 from textual.widgets import Static
 
+from layer_tui.safe_text import visible_line
+
 CHEVRON = (" \N{SINGLE RIGHT-POINTING ANGLE QUOTATION MARK} ", "$text-muted")
 
 
@@ -28,11 +30,12 @@ class CrumbBar(Static):
             if index:
                 parts.append(CHEVRON)
             last = index == len(crumbs) - 1
-            parts.append((crumb, "bold $text-primary" if last else "$text-muted"))
+            parts.append((visible_line(crumb), "bold $text-primary" if last else "$text-muted"))
         count = f"{shown:,}" if shown == total else f"{shown:,} of {total:,}"
         parts += ["   ", (f"[{count}]", "$text-accent")]
         if filter_text:
-            parts += ["  ", ("filter ", "$text-muted"), (filter_text, "bold $text-warning")]
+            filtered = visible_line(filter_text)
+            parts += ["  ", ("filter ", "$text-muted"), (filtered, "bold $text-warning")]
         if sort:
             parts += ["  ", ("sort ", "$text-muted"), (sort, "")]
         self.update(Content.assemble(*parts))

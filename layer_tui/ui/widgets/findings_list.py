@@ -9,6 +9,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from layer_tui.aws.findings import Finding, Level
+from layer_tui.safe_text import visible_line
 
 LEVEL_STYLES: dict[Level, str] = {
     "error": "bold $error",
@@ -76,8 +77,9 @@ class FindingsList(VerticalScroll, can_focus=False):
         self.mount_all(
             Horizontal(
                 Static(finding_label(f), classes="finding-label"),
-                # Content(...) is plain text: a "[" in a path stays a "[".
-                Static(Content(f.message), classes="finding-message"),
+                # Content(...) is plain text: a "[" in a path stays a "["; messages quote entry
+                # names, so their control characters are shown as escapes.
+                Static(Content(visible_line(f.message)), classes="finding-message"),
             )
             for f in findings
         )

@@ -9,6 +9,7 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from layer_tui.safe_text import visible_line
 from layer_tui.ui.formatting import ago
 
 SEPARATOR = ("  \N{BOX DRAWINGS LIGHT VERTICAL}  ", "$text-muted")
@@ -52,10 +53,13 @@ class HeaderBar(Widget):
     def render(self) -> Content:
         info = self.info
         parts: list[str | tuple[str, str]] = [("layer-tui", "bold $accent"), SEPARATOR]
-        parts += [("account ", "$text-muted"), (info.account or "\N{HORIZONTAL ELLIPSIS}", "bold")]
-        parts += [SEPARATOR, ("profile ", "$text-muted"), (info.profile, "bold")]
+        # The account comes from STS, profile and endpoint from config files: all shown escaped.
+        account = visible_line(info.account or "\N{HORIZONTAL ELLIPSIS}")
+        parts += [("account ", "$text-muted"), (account, "bold")]
+        parts += [SEPARATOR, ("profile ", "$text-muted"), (visible_line(info.profile), "bold")]
         if info.endpoint:
-            parts += [SEPARATOR, ("endpoint ", "$text-muted"), (info.endpoint, "bold")]
+            endpoint = visible_line(info.endpoint)
+            parts += [SEPARATOR, ("endpoint ", "$text-muted"), (endpoint, "bold")]
         if info.read_only:
             parts += [SEPARATOR, (" READ-ONLY ", "bold $text-warning reverse")]
         if info.data_as_of is not None:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from textual import events
 
 from layer_tui.aws.zipformat import ZipEntry
+from layer_tui.safe_text import visible_line
 from layer_tui.ui.formatting import text
 from layer_tui.ui.widgets.resource_table import ResourceTable
 from layer_tui.ui.widgets.size_bar import compact_size_cell
@@ -59,7 +60,8 @@ class LargestFilesTable(ResourceTable):
     @staticmethod
     def _row(entry: ZipEntry, room: int) -> TableRow:
         cells = [
-            text(short_path(entry.path, room)),
+            # Escaped before it is cut, so the cut fits what is shown.
+            text(short_path(visible_line(entry.path), room)),
             compact_size_cell(entry.size),
             compact_size_cell(entry.compressed_size),
         ]

@@ -7,6 +7,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from layer_tui.aws.checks import UNZIPPED_LIMIT, WARN_SHARE
+from layer_tui.safe_text import visible_line
 from layer_tui.ui.formatting import size
 
 #: Eighths of a cell, so a 1% layer still shows a sliver rather than nothing.
@@ -74,7 +75,7 @@ class ContentsSummary(Static):
         self.update(
             Content.assemble(
                 ("inspecting ", "$text-muted"),
-                (label, "bold"),
+                (visible_line(label), "bold"),
                 ("\N{HORIZONTAL ELLIPSIS}", "$text-muted"),
             )
         )

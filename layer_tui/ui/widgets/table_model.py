@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 from rich.text import Text
 
+from layer_tui.ui.formatting import visible_cell
+
 
 @dataclass(frozen=True)
 class Column:
@@ -35,8 +37,11 @@ class TableRow:
     def build(
         cls, key: str, cells: Sequence[Text], sort_values: Sequence[Any], item: Any = None
     ) -> TableRow:
-        haystack = "\t".join(cell.plain for cell in cells).lower()
-        return cls(key, tuple(cells), tuple(sort_values), item, haystack)
+        # Every table's cells pass here: whatever a screen built them from, no control or bidi
+        # character reaches the terminal raw, and the filter matches what is shown.
+        shown = tuple(visible_cell(cell) for cell in cells)
+        haystack = "\t".join(cell.plain for cell in shown).lower()
+        return cls(key, shown, tuple(sort_values), item, haystack)
 
 
 def natural_widths(columns: Sequence[Column], rows: Sequence[TableRow]) -> tuple[int, ...]:

@@ -20,6 +20,7 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from layer_tui.aws.zipformat import ZipEntry
+from layer_tui.safe_text import visible_line
 from layer_tui.ui.widgets.size_bar import compact_size
 
 TreeOrder = Literal["size", "name"]
@@ -101,6 +102,13 @@ NodeData = ZipDirectory | ZipEntry | MoreChildren
 
 def file_name(entry: ZipEntry) -> str:
     return entry.path.rstrip("/").rsplit("/", 1)[-1]
+
+
+def shown_name(name: str) -> Text:
+    """A folder or file name as a label: an entry name is whatever the zip's author chose,
+    escape sequences included, so they are shown as escapes. Text, not str: Tree parses a str
+    label as markup, and "[" is legal in a path."""
+    return Text(visible_line(name))
 
 
 class ZipTree(Tree[NodeData]):
@@ -222,11 +230,10 @@ class ZipTree(Tree[NodeData]):
     def _add_batch(self, parent: TreeNode[NodeData], folder: ZipDirectory, offset: int) -> None:
         children = folder.children(self.order)
         for child in children[offset : offset + BATCH]:
-            # Text, not str: Tree parses a str label as markup, and "[" is legal in a path.
             if isinstance(child, ZipDirectory):
-                parent.add(Text(child.name), data=child, allow_expand=True)
+                parent.add(shown_name(child.name), data=child, allow_expand=True)
             else:
-                parent.add_leaf(Text(file_name(child)), data=child)
+                parent.add_leaf(shown_name(file_name(child)), data=child)
         left = len(children) - offset - BATCH
         if left > 0:
             parent.add_leaf(Text(ELLIPSIS), data=MoreChildren(folder, offset + BATCH, left))
@@ -307,7 +314,8 @@ class ZipTree(Tree[NodeData]):
         columns = Text(self._columns(data), style=self.get_component_rich_style("zip-tree--size"))
         if isinstance(data, ZipDirectory):
             icon = self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE
-            name = Text(f"{data.name}/", style=self.get_component_rich_style("zip-tree--directory"))
+            name = shown_name(f"{data.name}/")
+            name.stylize(self.get_component_rich_style("zip-tree--directory"))
         elif isinstance(data, MoreChildren):
             icon = "  "
             name = Text(
@@ -316,7 +324,7 @@ class ZipTree(Tree[NodeData]):
             )
         else:
             icon = "  "
-            name = Text(str(node.label))
+            name = shown_name(str(node.label))
         room = max(4, available - len(icon) - columns.cell_len - 1)
         name.truncate(room, overflow="ellipsis")
         line = Text.assemble((icon, base_style), name, " " * (room - name.cell_len + 1), columns)

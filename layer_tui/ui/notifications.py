@@ -1,0 +1,43 @@
+"""Every notification the app shows, made safe: plain text, control characters as escapes.
+
+Notifications say what AWS answered (its error messages), which file could not be opened
+(a zip's entry name) and which region failed: text someone else wrote. Textual parses a
+notification as markup by default, so a ``[`` in an entry name garbles it (or raises), and
+writes its characters as they are, so an ESC in one would drive the user's terminal. Widgets'
+and screens' ``notify`` all end in ``App.notify``: this one funnel covers them all.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from layer_tui.safe_text import visible_line
+
+
+def _visible_lines(message: str) -> str:
+    # A toast wraps its lines: line breaks may stay, nothing else raw.
+    return "\n".join(visible_line(line) for line in message.split("\n"))
+
+
+class SafeNotifications:
+    """Mixed into the App ahead of ``textual.app.App``."""
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: Any = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """``App.notify``, except that ``message`` and ``title`` are plain text (``markup`` only
+        when a caller asks for it and wrote the markup itself) shown with escapes."""
+        message, title = _visible_lines(str(message)), visible_line(str(title))
+        options: dict[str, Any] = {"title": title, "severity": severity, "markup": markup}
+        if timeout is not None:
+            options["timeout"] = timeout
+        super().notify(message, **options)  # type: ignore[misc]
+
+
+__all__ = ["SafeNotifications"]
