@@ -313,7 +313,11 @@ def test_when_aws_cannot_be_asked_the_work_stays_open_for_the_next_start(
     assert interrupted_work(ops.journal) == []
 
 
-def test_an_upload_cut_short_names_its_object(estate: Sandbox, tmp_path: Path) -> None:  # noqa: F811
+def test_an_upload_cut_short_removes_its_object(estate: Sandbox, tmp_path: Path) -> None:  # noqa: F811
+    """A lone upload line (a journal from before publishes were batches): the object goes."""
+    s3 = estate.client("s3", REGION)
+    s3.create_bucket(Bucket="drop", CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.put_object(Bucket="drop", Key="layer-tui/geo.zip", Body=b"half")
     ops = ops_for(estate, tmp_path)
     ops.journal.before("PutObject", account=estate.account_id, profile="p", region=REGION,
                        args={"Bucket": "drop", "Key": "layer-tui/geo.zip"})
@@ -321,5 +325,7 @@ def test_an_upload_cut_short_names_its_object(estate: Sandbox, tmp_path: Path) -
     path.write_text(path.read_text(encoding="utf-8").replace(
         f'"pid":{os.getpid()}', '"pid":999999999'), encoding="utf-8")
     assert recover(ops) == ["An upload for a publish was cut short (the app stopped mid-way): "
-                            "s3://drop/layer-tui/geo.zip unknown: check it on AWS"]
+                            "it was never published; publish it again; its carrier "
+                            "s3://drop/layer-tui/geo.zip was removed"]
+    assert s3.list_objects_v2(Bucket="drop").get("Contents", []) == []
     assert recover(ops) == []

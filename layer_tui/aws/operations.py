@@ -18,14 +18,12 @@ from layer_tui.aws.backups import BackupRecord, backup_layer_version
 from layer_tui.aws.delete_check import DeleteAssessment, DeleteCheckChanged, assess_delete
 from layer_tui.aws.errors import AwsError, describe, error_code
 from layer_tui.aws.journal import Journal, JournalEntry
+from layer_tui.aws.journal_entry import BATCH_ACTION
 from layer_tui.aws.models import LayerVersion
 from layer_tui.aws.paths import backups_root
 from layer_tui.aws.session import AwsSession, ReadOnlyError
 
 T = TypeVar("T")
-
-#: The journal's action for a batch's opening (its plan) and closing lines.
-BATCH_ACTION = "Batch"
 
 
 class Cancelled(Exception):
@@ -39,14 +37,9 @@ class DeleteResult:
 
 
 def summarize(response: Any) -> dict[str, Any]:
-    """What of an AWS response goes into the journal: no content bytes, no presigned URLs."""
-    if not isinstance(response, dict):
-        return {}
-    kept = {k: v for k, v in response.items() if k != "ResponseMetadata"}
-    content = kept.get("Content")
-    if isinstance(content, dict):
-        kept["Content"] = {k: v for k, v in content.items() if k != "Location"}
-    return kept
+    """An AWS response as handed to the journal, which keeps of it only the fields its action
+    allows (``journal_entry.KEPT``): never environments, code locations or credentials."""
+    return response if isinstance(response, dict) else {}
 
 
 class LayerOperations:
@@ -96,6 +89,10 @@ class LayerOperations:
             failure = describe(exc, describe_as or action)
             self.journal.after(entry, error={"code": error_code(exc), "message": failure.message})
             raise failure from exc
+        except Cancelled:
+            # Closed here, or the next start would take a cancel for a crash.
+            self.journal.after(entry, error={"code": "Cancelled", "message": "cancelled"})
+            raise
         self.journal.after(entry, result=summarize(response))
         return response
 

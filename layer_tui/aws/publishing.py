@@ -3,6 +3,9 @@
 A directory is zipped with sorted entries, fixed timestamps and normalised permissions, so the
 same tree always gives the same CodeSha256. Archives over the direct-upload limit go through
 an S3 bucket in the same region; the uploaded object is removed afterwards, and on cancel.
+Such a publish is a journal batch of its own whose opening line names the carrier object and
+the upload's CodeSha256, so that a crash anywhere in it is settled at the next start
+(``publish_recovery``).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import os
 import re
 import stat
 import tempfile
+import uuid
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +26,7 @@ from botocore.exceptions import ClientError
 
 from layer_tui.aws.errors import AwsError, describe
 from layer_tui.aws.operations import Cancelled, LayerOperations
+from layer_tui.aws.publish_recovery import code_sha256, latest_version
 
 LAYER_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,140}$")
 MAX_ARN_LENGTH = 140
@@ -274,6 +279,19 @@ def publish_layer_version(
     s3 = ops.session.client("s3", request.region)
     bucket = check_bucket(s3, request.s3_bucket, request.region)
     key = f"layer-tui/{request.layer_name}/{prepared.path.stat().st_mtime_ns}.zip"
+    sha = code_sha256(prepared.path)
+    carrier = {"Bucket": bucket, "Key": key, "LayerName": request.layer_name,
+               "CodeSha256": sha, "CodeSize": prepared.zipped}
+    marker = None
+    if batch is None:
+        # Its own batch, opened before the upload: a crash anywhere until the carrier is gone
+        # leaves a record of the object and of the digest to look the version up by.
+        batch = f"publish-{uuid.uuid4().hex[:12]}"
+        marker = ops.begin_batch(
+            "publish", batch, request.region, [f"s3://{bucket}/{key}"],
+            extra={"layer": request.layer_name, "bucket": bucket, "key": key, "sha": sha,
+                   "size": prepared.zipped,
+                   "after_version": latest_version(lam, request.layer_name)})
     sent = 0
 
     def on_bytes(count: int) -> None:
@@ -284,25 +302,29 @@ def publish_layer_version(
         if cancelled():
             raise Cancelled("upload cancelled")
 
+    published: dict[str, Any] | None = None
     try:
-        ops.mutate(request.region, "PutObject", {"Bucket": bucket, "Key": key},
+        ops.mutate(request.region, "PutObject", carrier,
                    lambda: s3.upload_file(str(prepared.path), bucket, key, Callback=on_bytes),
                    batch=batch, describe_as=f"uploading to s3://{bucket}")
         if cancelled():
             raise Cancelled("publish cancelled after the upload")
-        return ops.mutate(
+        published = ops.mutate(
             request.region, "PublishLayerVersion", {**journal_args, "S3Bucket": bucket,
-                                                    "S3Key": key},
+                                                    "S3Key": key, "CodeSha256": sha},
             lambda: lam.publish_layer_version(
                 Content={"S3Bucket": bucket, "S3Key": key}, **params),
             batch=batch, describe_as=f"publishing {request.layer_name}",
         )
+        return published
     finally:
         # The object only carried the bytes to Lambda; never leave it behind, cancelled or not.
         # A failure here is journaled; the user's bucket lifecycle is theirs to keep.
         with contextlib.suppress(AwsError):
-            ops.mutate(request.region, "DeleteObject", {"Bucket": bucket, "Key": key},
+            ops.mutate(request.region, "DeleteObject", carrier,
                        lambda: s3.delete_object(Bucket=bucket, Key=key), batch=batch)
+        if marker is not None:
+            ops.end_batch(marker, published=int(published is not None))
 
 
 def restore_request(metadata: dict[str, Any], zip_path: Path) -> PublishRequest:

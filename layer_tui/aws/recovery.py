@@ -10,6 +10,14 @@ a batch without its closing line.
 (marked ``recovered``) so that undo and anyone reading the journal see a complete record, and
 returns one line per interrupted batch for the user. Entries of another account are left for a
 session on that account.
+
+A publish through S3 is a batch of its own (upload, publish, removal of the carrier object)
+whose opening line names the carrier and the upload's CodeSha256: recovery looks for a version
+with that CodeSha256 (ListLayerVersions, then GetLayerVersion) among those newer than the ones
+that existed before, journals what it found and removes the carrier — or names it exactly.
+
+In ``--read-only`` recovery only reads: it asks AWS and reports, and writes nothing — no
+journal line, no rotation, no call that changes anything.
 """
 
 from __future__ import annotations
@@ -22,7 +30,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from layer_tui.aws.errors import AwsError, error_code
 from layer_tui.aws.journal import Journal, JournalEntry, owner_alive
-from layer_tui.aws.operations import BATCH_ACTION, LayerOperations
+from layer_tui.aws.journal_entry import BATCH_ACTION, ROTATED_ACTION
+from layer_tui.aws.operations import LayerOperations
+from layer_tui.aws.publish_recovery import recover_publish, s3_publish
 
 #: What the user calls a lone call's work (batched calls take their batch's kind).
 _LONE_KINDS = {"DeleteLayerVersion": "delete", "PublishLayerVersion": "publish",
@@ -56,6 +66,8 @@ class Interrupted:
     in_flight: list[JournalEntry] = field(default_factory=list)
     not_started: list[str] = field(default_factory=list)
     settled: dict[str, str] = field(default_factory=dict)  # target -> APPLIED | NOT_APPLIED | …
+    #: Every line of the batch (a publish through S3 is settled from them as a whole).
+    lines: list[JournalEntry] = field(default_factory=list)
 
 
 def interrupted_work(journal: Journal) -> list[Interrupted]:
@@ -64,7 +76,7 @@ def interrupted_work(journal: Journal) -> list[Interrupted]:
     Work of a process that is still running (another copy of the app, in another pane) is not
     interrupted: it is left out.
     """
-    entries = list(journal.entries())
+    entries = [e for e in journal.entries() if e.action != ROTATED_ACTION]
     closed = {e.id: e for e in entries if e.phase == "after"}
     opened = [e for e in entries if e.phase == "before" and not owner_alive(e.owner)]
     open_batches = {
@@ -94,6 +106,9 @@ def interrupted_work(journal: Journal) -> list[Interrupted]:
             work.settled[target] = str(after.extra["recovered"])  # closed by an earlier start
         else:
             work.failed.append(target)
+    for entry in entries:
+        if entry.batch in open_batches:
+            open_batches[entry.batch].lines.append(entry)
     for work in open_batches.values():
         touched = {*work.done, *work.failed, *work.settled,
                    *(target_of(e) for e in work.in_flight)}
@@ -109,18 +124,30 @@ def recover(ops: LayerOperations) -> list[str]:
     Returns one line per interrupted batch or call, for the user; nothing when all is well.
     """
     account = ops.session.account_id()
+    writes = not ops.session.read_only
+    if writes:
+        ops.journal.compact()  # a journal from before rotation: start reading a small file
     lines: list[str] = []
-    for work in interrupted_work(ops.journal):
+    found = interrupted_work(ops.journal)
+    if warning := ops.journal.take_warning():
+        lines.append(warning)
+    for work in found:
         if work.account != account:
             continue
         try:
-            lines.append(_recover_one(ops, work))
+            publish = s3_publish(work.marker, work.lines or work.in_flight)
+            line = (recover_publish(ops, work.marker, publish, writes) if publish
+                    else _recover_one(ops, work, writes))
         except Exception as exc:  # one odd entry must not hide the rest
-            lines.append(f"could not settle an interrupted {work.kind} ({work.batch}): {exc}")
+            line = f"could not settle an interrupted {work.kind} ({work.batch}): {exc}"
+        if not writes:
+            line += ("; read-only: nothing was written, a start without --read-only "
+                     "settles it")
+        lines.append(line)
     return lines
 
 
-def _recover_one(ops: LayerOperations, work: Interrupted) -> str:
+def _recover_one(ops: LayerOperations, work: Interrupted, writes: bool = True) -> str:
     unchecked: list[str] = []
     for entry in work.in_flight:
         settled = _settle(ops, entry)
@@ -129,6 +156,8 @@ def _recover_one(ops: LayerOperations, work: Interrupted) -> str:
             continue
         outcome, result = settled
         work.settled[target_of(entry)] = outcome
+        if not writes:
+            continue
         if outcome == APPLIED:
             ops.journal.after(entry, result=result, extra={"recovered": outcome})
         else:
@@ -136,7 +165,7 @@ def _recover_one(ops: LayerOperations, work: Interrupted) -> str:
                 "the app stopped during this call and AWS cannot tell how it ended")
             ops.journal.after(entry, error={"code": "Interrupted", "message": message},
                               extra={"recovered": outcome})
-    if work.marker is not None and not unchecked:
+    if work.marker is not None and not unchecked and writes:
         ops.end_batch(work.marker, interrupted=1, done=len(work.done),
                       failed=len(work.failed), not_started=len(work.not_started),
                       in_flight_applied=sum(o == APPLIED for o in work.settled.values()))

@@ -53,6 +53,8 @@ class RepinPlan:
     target_arn: str
     items: tuple[RepinItem, ...]
     problem: str | None = None  # the whole plan cannot run (e.g. the target is gone)
+    #: What the user should read before applying (e.g. an undo's target versions are gone).
+    notes: tuple[str, ...] = ()
 
     @property
     def runnable(self) -> list[RepinItem]:

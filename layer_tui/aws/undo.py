@@ -1,8 +1,12 @@
 """Undo: put back the layer lists a repin batch changed, read from the journal.
 
-Each repin update is journaled with the function's list before and after; undo plans from the
-newest batch not yet undone, leaves alone any function changed since (its RevisionId or its
-list is no longer what the repin left) and applies like a repin, one function at a time.
+Each repin update is journaled with the function's list before and after and the RevisionId
+AWS gave it. Undo plans from the newest batch not yet undone and touches a function only if
+the journal holds that RevisionId and the function still has it and the journaled list: the
+journal is a file anyone with the account's shell can edit, and a forged or damaged line must
+never repoint a function it did not change. A version the old lists name that has since been
+deleted cannot be put back (AWS refuses any list holding it): the plan says so before anything
+is applied, and those functions are left alone.
 """
 
 from __future__ import annotations
@@ -11,10 +15,11 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
-from layer_tui.aws.errors import describe
-from layer_tui.aws.operations import BATCH_ACTION, LayerOperations
+from layer_tui.aws.errors import AwsError, describe, error_code
+from layer_tui.aws.journal_state import RepinUpdate
+from layer_tui.aws.operations import LayerOperations
 from layer_tui.aws.repin import (
     RepinItem,
     RepinOutcome,
@@ -24,82 +29,97 @@ from layer_tui.aws.repin import (
     run_batch,
 )
 
+NO_REVISION = ("the journal holds no RevisionId for our update of it (a damaged or edited "
+               "line?): left alone")
+CHANGED = "changed since the repin: left alone"
 
-def last_repin_batch(ops: LayerOperations) -> tuple[str, list[dict[str, Any]]] | None:
-    """The newest repin batch with updates not yet undone: (batch, those updates' details).
+
+def last_repin_batch(ops: LayerOperations) -> tuple[str, list[RepinUpdate]] | None:
+    """The newest repin batch of this account with updates not yet undone: (batch, updates).
 
     Undo is tracked per function, so a batch whose undo was itself cut short can be finished.
     """
-    updates: dict[str, list[dict[str, Any]]] = {}
-    undone: set[tuple[str, str]] = set()
-    settled: set[str] = set()  # batches an undo ran through to its end (blocked ones stay)
-    order: list[str] = []
     account = ops.session.account_id()
-    for entry in ops.journal.entries():
-        if entry.account != account or entry.phase != "after":
-            continue
-        if entry.action == BATCH_ACTION and entry.args.get("kind") == "undo":
-            if not (entry.result or {}).get("interrupted"):
-                settled.add(str(entry.extra.get("undoes")))
-            continue
-        if entry.action != "UpdateFunctionConfiguration":
-            continue
-        if entry.extra.get("kind") == "undo":
-            if entry.ok:
-                undone.add((str(entry.extra.get("undoes")), entry.args["FunctionName"]))
-            continue
-        if entry.extra.get("kind") != "repin" or not entry.ok or not entry.batch:
-            continue
-        if entry.batch not in updates:
-            order.append(entry.batch)
-        updates.setdefault(entry.batch, []).append({
-            "function": entry.args["FunctionName"],
-            "region": entry.region,
-            "before": entry.extra.get("before", []),
-            "after": entry.extra.get("after", []),
-            "revision_id": (entry.result or {}).get("RevisionId", ""),
-        })
-    for batch in reversed(order):
-        if batch in settled:
-            continue
-        remaining = [u for u in updates[batch] if (batch, u["function"]) not in undone]
-        if remaining:
-            return batch, remaining
+    ledger = ops.journal.undo_ledger(account)
+    for batch in ledger.open_batches(account):
+        return batch, ledger.remaining(batch)
     return None
+
+
+def _short(arn: str) -> str:
+    """``geo:2`` for a layer version ARN."""
+    parts = arn.split(":")
+    return ":".join(parts[6:8]) if len(parts) == 8 else arn
+
+
+def deleted_versions(ops: LayerOperations, arns: set[str]) -> set[str]:
+    """Which of these layer version ARNs AWS no longer has (one GetLayerVersion each).
+
+    Only a definite ResourceNotFound counts: a version we may not read (another account's
+    layer) or cannot ask about now is not called deleted.
+    """
+    gone: set[str] = set()
+    for arn in sorted(arns):
+        parts = arn.split(":")
+        if len(parts) != 8 or not parts[7].isdigit():
+            continue
+        try:
+            ops.session.client("lambda", parts[3]).get_layer_version(
+                LayerName=arn.rsplit(":", 1)[0], VersionNumber=int(parts[7]))
+        except (ClientError, BotoCoreError, AwsError) as exc:
+            if error_code(exc) == "ResourceNotFoundException":
+                gone.add(arn)
+    return gone
 
 
 def plan_undo(ops: LayerOperations) -> tuple[str, RepinPlan] | None:
     """A plan that puts back each function's list from before the last repin batch.
 
     A function whose configuration changed since our update (its RevisionId or its list is no
-    longer what we left) is blocked and reported, never overwritten.
+    longer what we left), whose update the journal holds without a RevisionId, or whose old
+    list names a version deleted since, is blocked and reported, never overwritten.
     """
     found = last_repin_batch(ops)
     if found is None:
         return None
     batch, updates = found
-    items: list[RepinItem] = []
-    for update in updates:
-        client = ops.session.client("lambda", update["region"])
-        try:
-            config = client.get_function_configuration(FunctionName=update["function"])
-        except ClientError as exc:
-            items.append(RepinItem(update["function"], update["region"], "",
-                                   tuple(update["after"]), tuple(update["before"]),
-                                   blocked=describe(exc).message))
-            continue
-        now = tuple(layer["Arn"] for layer in config.get("Layers") or ())
-        revision = str(config.get("RevisionId", ""))
-        changed = now != tuple(update["after"]) or (
-            update["revision_id"] and revision != update["revision_id"]
-        )
-        items.append(RepinItem(
-            update["function"], update["region"], revision, now, tuple(update["before"]),
-            config.get("Runtime"),
-            blocked="changed since the repin: left alone" if changed else None,
-        ))
-    region = updates[0]["region"] if updates else ""
-    return batch, RepinPlan(region, "", "", tuple(items))
+    notes: list[str] = []
+    if warning := ops.journal.take_warning():
+        notes.append(warning)
+    gone = deleted_versions(ops, {arn for u in updates for arn in u.before})
+    if gone:
+        named = ", ".join(_short(arn) for arn in sorted(gone))
+        hit = sum(1 for u in updates if gone & set(u.before))
+        notes.append(f"{named} no longer exist{'s' if len(gone) == 1 else ''} (deleted since "
+                     f"the repin): {hit} function{'s' if hit != 1 else ''} cannot get "
+                     "their old list back and will be left alone")
+    items = [_plan_one(ops, update, gone) for update in updates]
+    region = updates[0].region if updates else ""
+    return batch, RepinPlan(region, "", "", tuple(items), notes=tuple(notes))
+
+
+def _plan_one(ops: LayerOperations, update: RepinUpdate, gone: set[str]) -> RepinItem:
+    client = ops.session.client("lambda", update.region)
+    try:
+        config: dict[str, Any] = client.get_function_configuration(FunctionName=update.function)
+    except ClientError as exc:
+        return RepinItem(update.function, update.region, "", update.after, update.before,
+                         blocked=describe(exc).message)
+    now = tuple(layer["Arn"] for layer in config.get("Layers") or ())
+    revision = str(config.get("RevisionId", ""))
+    blocked: str | None = None
+    missing = sorted(gone & set(update.before))
+    if not update.revision_id:
+        blocked = NO_REVISION
+    elif now != update.after or revision != update.revision_id:
+        blocked = CHANGED
+    elif missing:
+        blocked = (f"{', '.join(_short(a) for a in missing)} was deleted since the repin: "
+                   "its old list cannot be put back; left alone")
+    # The update names the RevisionId we journaled (equal to the one read now, or blocked):
+    # AWS then refuses it (412) if the function changes between this plan and the apply.
+    return RepinItem(update.function, update.region, update.revision_id, now, update.before,
+                     config.get("Runtime"), blocked=blocked)
 
 
 def apply_undo(

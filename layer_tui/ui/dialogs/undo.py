@@ -1,7 +1,9 @@
 """Undo the last repin batch from the journal: show what comes back, apply with ctrl+s.
 
-A function changed since our repin (other RevisionId or other list) is shown blocked with its
-reason and never overwritten.
+A function changed since our repin (other RevisionId or other list), one whose update the
+journal holds without a RevisionId, or one whose old list names a version deleted since, is shown
+blocked with its reason and never overwritten. What the plan notes (deleted versions, unreadable
+journal lines) is shown above the table before anything can be applied.
 """
 
 from __future__ import annotations
@@ -46,19 +48,23 @@ class UndoDialog(PlanDialog):
         self.make_plan()
 
     @in_thread("plan", exclusive=True)
-    def make_plan(self) -> tuple[str, RepinPlan] | None:
-        return plan_undo(self.ops)
+    def make_plan(self) -> tuple[tuple[str, RepinPlan] | None, str | None]:
+        found = plan_undo(self.ops)
+        # With a plan its notes carry the journal's warning; without, it is said here.
+        return found, self.ops.journal.take_warning()
 
-    def _show_plan(self, found: tuple[str, RepinPlan] | None) -> None:
+    def _show_plan(self, answer: tuple[tuple[str, RepinPlan] | None, str | None]) -> None:
+        found, warning = answer
         info = self.query_one("#batch", Static)
         if found is None:
             info.update(Content("Nothing to undo: the journal holds no repin batch not yet "
-                                "undone."))
+                                "undone." + (f"\n{warning}" if warning else "")))
             return
         self.batch, self.plan = found
+        notes = [("\n" + note, "$warning") for note in self.plan.notes]
         info.update(Content.assemble(("batch ", "$text-muted"), (self.batch, "bold"),
                                      ("  \N{EM DASH} each function gets back the list it had "
-                                      "before", "$text-muted")))
+                                      "before", "$text-muted"), *notes))
         preview_rows(self.query_one("#preview", DataTable), self.plan, self)
         runnable = self.plan.runnable
         self.query_one("#apply", Button).disabled = not runnable
@@ -66,7 +72,7 @@ class UndoDialog(PlanDialog):
             self.say(f"{len(runnable)} of {len(self.plan.items)} will be restored; "
                      "ctrl+s applies")
         else:
-            self.say("nothing can be restored: every function changed since", "warning")
+            self.say("nothing can be restored: each function says why in the table", "warning")
 
     def action_apply(self) -> None:
         if self.busy or self.report is not None or self.plan is None or self.batch is None:
