@@ -142,6 +142,11 @@ def _validate(args: argparse.Namespace) -> None:
             raise UsageError(f"--demo runs its own sandbox and takes no {options}; "
                              f"leave out {options} or --demo")
     _validate_endpoints(args)
+    if getattr(args, "all_versions", False) and args.latest_only:
+        raise UsageError(
+            "--all-versions and --latest-only ask for opposite things; published versions "
+            "are counted by default, so leave out --all-versions (or --latest-only)"
+        )
     arn = getattr(args, "arn", None)
     if arn is not None and not _LAYER_VERSION_ARN.match(arn):
         raise UsageError(

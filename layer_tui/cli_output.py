@@ -75,6 +75,9 @@ def inventory_table(inventory: Inventory) -> str:
         notes.append(
             f"{region.region}: {len(region.layers)} layers, {region.version_count} versions, "
             f"{size(region.stored_bytes)} stored, {region.functions_scanned} functions scanned"
+            # --latest-only: a version whose only users are published versions reads unused.
+            + ("" if region.all_versions else
+               " ($LATEST only: published function versions and aliases not scanned)")
         )
     header = f"account {inventory.account}, scanned {age(inventory.generated_at.isoformat())}"
     return visible_line(header) + "\n" + _table(rows) + "".join(

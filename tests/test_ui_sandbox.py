@@ -40,12 +40,14 @@ def keys(app: LayerTuiApp) -> set[str]:
 
 
 def functions_using(sandbox: Sandbox, region: str, version_arn: str) -> set[str]:
+    """Qualified ARNs of the configurations ($LATEST and published) that list the version;
+    $LATEST by its unqualified ARN, as the screens key it."""
     client = sandbox.client("lambda", region)
     found = set()
-    for page in client.get_paginator("list_functions").paginate():
+    for page in client.get_paginator("list_functions").paginate(FunctionVersion="ALL"):
         for function in page["Functions"]:
             if version_arn in [layer["Arn"] for layer in function.get("Layers", [])]:
-                found.add(function["FunctionArn"])
+                found.add(function["FunctionArn"].removesuffix(":$LATEST"))
     return found
 
 

@@ -155,6 +155,25 @@ def publish_function_version(
     return version
 
 
+def create_alias(
+    backend: LambdaBackend,
+    function_name: str,
+    name: str,
+    version: str,
+    *,
+    weights: dict[str, float] | None = None,
+) -> None:
+    """CreateAlias in-process; ``weights`` (version → share) is the alias's RoutingConfig."""
+    routing = {"AdditionalVersionWeights": weights} if weights else None
+    backend.create_alias(
+        name=name,
+        function_name=function_name,
+        function_version=version,
+        description="",
+        routing_config=routing,  # type: ignore[arg-type]  # moto annotates it as str
+    )
+
+
 def set_function_layers(
     backend: LambdaBackend, name: str, layers: Sequence[str], updated: datetime
 ) -> None:

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from moto.awslambda.models import LambdaBackend, lambda_backends
 
 from layer_tui.sandbox.backends import (
+    create_alias,
     create_function,
     grant_public_read,
     publish_function_version,
@@ -253,17 +254,22 @@ def _publish_and_drift(
     """Publishes numbered versions of some functions, then repins some $LATESTs forward.
 
     The published versions keep the old layer versions, so older layer versions stay in use
-    by published function versions only (what ``--all-versions`` reveals).
+    by published function versions only (what ``--latest-only`` would not see), and each such
+    function's newest published version is what its alias ``prod`` points at.
     """
     published = 0
     for name, (_runtime, primary) in functions.items():
         if rng.random() >= 0.25:
             continue
         when = DEMO_NOW - timedelta(days=rng.randint(30, 200))
+        last_published = None
         for _ in range(rng.randint(1, 3)):
-            publish_function_version(backend, name, when)
+            last_published = publish_function_version(backend, name, when) or last_published
             published += 1
             when += timedelta(days=rng.randint(1, 20))
+        if last_published is not None:
+            # No random draw here: the rest of the estate stays as it was seeded before.
+            create_alias(backend, name, "prod", str(last_published.version))
         if primary and rng.random() < 0.6:
             current = [layer["Arn"] for layer in backend.get_function(name).layers]
             newest = arns[primary][-1]

@@ -91,6 +91,11 @@ class BrowseScreen(Screen[None]):
     def columns(self) -> tuple[Column, ...]:
         return self.COLUMNS
 
+    def scoped(self, crumb: str) -> str:
+        """``crumb``, marked when consumers are $LATEST only (--latest-only): a count of
+        consumers (or "unused") then leaves out published versions and their aliases."""
+        return f"{crumb} ($LATEST only)" if self.tui.config.latest_only else crumb
+
     # -- composition and data flow ----------------------------------------------------------
 
     def compose(self) -> ComposeResult:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 
@@ -23,6 +24,11 @@ from layer_tui.ui.screens.base import BrowseScreen
 from layer_tui.ui.state import find_layer
 from layer_tui.ui.widgets import Column, TableRow
 
+#: With --latest-only, "no consumer" only means no $LATEST: published versions were not read.
+LATEST_ONLY_EMPTY_TEXT = (
+    "no function's $LATEST uses this version (published versions not scanned: --latest-only)"
+)
+
 
 def layer_position(function: FunctionRef, layer_version_arn: str) -> str:
     """``2/3``: where this layer sits in the function's list (later layers win on conflicts)."""
@@ -35,6 +41,27 @@ def other_layers(function: FunctionRef, layer_version_arn: str) -> str:
     return joined(
         LayerVersionArn.parse(arn).label for arn in function.layers if arn != layer_version_arn
     )
+
+
+def consumer_label(function: FunctionRef, styles: CellStyles) -> Text:
+    """``billing:1 (alias prod)``, ``billing ($LATEST)``: the name, qualifier and aliases.
+
+    A published version is a consumer in its own right (it keeps its layers for ever, and an
+    alias may route traffic to it), so it is named as such, never folded into the function.
+    """
+    name = function.function if function.version == LATEST else (
+        f"{function.function}:{function.version}"
+    )
+    label = text(name, "bold")
+    rest = function.label[len(name):]
+    if rest:
+        label.append_text(text(rest, styles.muted if function.version == LATEST else ""))
+    return label
+
+
+def consumer_order(function: FunctionRef) -> tuple[str, int]:
+    """By name, then ``$LATEST`` before the published versions in number order."""
+    return (function.function.lower(), int(function.version) if function.version.isdigit() else -1)
 
 
 class ConsumersScreen(BrowseScreen):
@@ -55,8 +82,7 @@ class ConsumersScreen(BrowseScreen):
     def columns(self) -> tuple[Column, ...]:
         version = (Column("layer_version", "Uses", justify="right"),) if self.drift else ()
         return (
-            Column("function", "Function", max_width=40, keep=True),
-            Column("qualifier", "Qualifier", max_width=10),
+            Column("function", "Function", max_width=48, keep=True),
             *version,
             Column("runtime", "Runtime", max_width=16),
             Column("arch", "Arch", max_width=14),
@@ -68,7 +94,12 @@ class ConsumersScreen(BrowseScreen):
 
     def crumbs(self) -> list[str]:
         last = "consumers of every version" if self.drift else f"v{self.parsed.version} consumers"
-        return ["regions", self.parsed.region, self.parsed.name, last]
+        return ["regions", self.parsed.region, self.parsed.name, self.scoped(last)]
+
+    def on_mount(self) -> None:
+        # BrowseScreen.on_mount runs too (Textual calls each class's handler).
+        if self.tui.config.latest_only:
+            self.table.empty_text = LATEST_ONLY_EMPTY_TEXT
 
     def refresh_regions(self) -> tuple[str, ...] | None:
         return (self.parsed.region,)
@@ -102,8 +133,7 @@ class ConsumersScreen(BrowseScreen):
                     f"{behind} ({version.version}\N{RIGHTWARDS ARROW}{newest})" if behind else "no"
                 )
                 cells = [
-                    text(function.function, "bold"),
-                    text(function.version, styles.muted if function.version == LATEST else ""),
+                    consumer_label(function, styles),
                     *uses,
                     text(function.runtime, runtime_style),
                     text(joined(function.architectures)),
@@ -113,8 +143,7 @@ class ConsumersScreen(BrowseScreen):
                     text(behind_text, styles.warning if behind else styles.success),
                 ]
                 sort_values = [
-                    function.function.lower(),
-                    function.version,
+                    consumer_order(function),
                     *uses_sort,
                     function.runtime,
                     joined(function.architectures),
@@ -135,6 +164,7 @@ class ConsumersScreen(BrowseScreen):
         layers = "\n".join(f"{index}. {arn}" for index, arn in enumerate(function.layers, start=1))
         return [
             ("Function", function.qualified_arn),
+            *((("Aliases", joined(function.aliases)),) if function.aliases else ()),
             ("Uses", version.arn),
             ("Runtime", function.runtime or ""),
             ("Modified", timestamp(function.last_modified)),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from layer_tui.aws.models import LATEST, FunctionRef, Inventory
+from layer_tui.aws.models import FunctionRef, Inventory
 from layer_tui.ui.formatting import (
     CellStyles,
     LayerVersionArn,
@@ -15,6 +15,7 @@ from layer_tui.ui.formatting import (
 )
 from layer_tui.ui.runtimes import is_deprecated
 from layer_tui.ui.screens.base import BrowseScreen
+from layer_tui.ui.screens.consumers import consumer_label, consumer_order
 from layer_tui.ui.screens.layers import ALL_REGIONS
 from layer_tui.ui.state import LayerIndex, all_regions
 from layer_tui.ui.widgets import Column, TableRow
@@ -31,9 +32,8 @@ class FunctionsScreen(BrowseScreen):
     def columns(self) -> tuple[Column, ...]:
         region = (Column("region", "Region", max_width=16),) if self.region_name is None else ()
         return (
-            Column("function", "Function", max_width=40, keep=True),
+            Column("function", "Function", max_width=48, keep=True),
             *region,
-            Column("qualifier", "Qualifier", max_width=10),
             Column("runtime", "Runtime", max_width=16),
             Column("count", "Layers", justify="right"),
             Column("layers", "Layer versions", max_width=40),
@@ -42,7 +42,7 @@ class FunctionsScreen(BrowseScreen):
         )
 
     def crumbs(self) -> list[str]:
-        return ["regions", self.region_name or ALL_REGIONS, "functions"]
+        return ["regions", self.region_name or ALL_REGIONS, self.scoped("functions")]
 
     def refresh_regions(self) -> tuple[str, ...] | None:
         return (self.region_name,) if self.region_name else None
@@ -59,9 +59,8 @@ class FunctionsScreen(BrowseScreen):
                 region = [text(scanned.region, styles.muted)] if self.region_name is None else []
                 region_sort = [scanned.region] if self.region_name is None else []
                 cells = [
-                    text(function.function, "bold"),
+                    consumer_label(function, styles),
                     *region,
-                    text(function.version, styles.muted if function.version == LATEST else ""),
                     text(function.runtime, styles.error if is_deprecated(function.runtime) else ""),
                     number(len(function.layers)),
                     text(joined(labels)),
@@ -71,9 +70,8 @@ class FunctionsScreen(BrowseScreen):
                     text(ago(modified)),
                 ]
                 sort_values = [
-                    function.function.lower(),
+                    consumer_order(function),
                     *region_sort,
-                    function.version,
                     function.runtime,
                     len(function.layers),
                     joined(labels),
@@ -98,6 +96,7 @@ class FunctionsScreen(BrowseScreen):
             lines.append(f"{position}. {arn}{note}")
         return [
             ("Function", function.qualified_arn),
+            *((("Aliases", joined(function.aliases)),) if function.aliases else ()),
             ("Runtime", function.runtime or ""),
             ("Architectures", joined(function.architectures)),
             ("Modified", timestamp(function.last_modified)),

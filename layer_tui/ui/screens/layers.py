@@ -57,7 +57,7 @@ class LayersScreen(BrowseScreen):
         )
 
     def crumbs(self) -> list[str]:
-        return ["regions", self.region_name or ALL_REGIONS, "layers"]
+        return ["regions", self.region_name or ALL_REGIONS, self.scoped("layers")]
 
     def refresh_regions(self) -> tuple[str, ...] | None:
         return (self.region_name,) if self.region_name else None

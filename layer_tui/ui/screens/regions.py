@@ -35,7 +35,7 @@ class RegionsScreen(BrowseScreen):
     COPIES_ARN = False
 
     def crumbs(self) -> list[str]:
-        return ["regions"]
+        return [self.scoped("regions")]
 
     def build_rows(self, inventory: Inventory | None, styles: CellStyles) -> list[TableRow]:
         scans = self.tui.scan_states

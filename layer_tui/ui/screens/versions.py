@@ -57,7 +57,7 @@ class VersionsScreen(BrowseScreen):
         self.table.set_reactive(type(self.table).sort_reverse, True)
 
     def crumbs(self) -> list[str]:
-        return ["regions", self.parsed.region, self.parsed.name, "versions"]
+        return ["regions", self.parsed.region, self.parsed.name, self.scoped("versions")]
 
     def refresh_regions(self) -> tuple[str, ...] | None:
         return (self.parsed.region,)
