@@ -41,7 +41,8 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         unknown = _INVALID_COMMAND.match(message)
         if unknown:
-            choices = " and ".join(c.strip(" '") for c in unknown[2].split(","))
+            names = [c.strip(" '") for c in unknown[2].split(",")]
+            choices = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 2 else names)
             message = f"unknown command {unknown[1]}; the commands are {choices}"
         raise UsageError(f"{message} (see '{self.prog} --help')")
 

@@ -117,8 +117,9 @@ class LayerIndex:
         latest: dict[str, int] = {}
         for scanned in regions:
             for layer in scanned.layers:
-                if layer.latest is not None:
-                    latest[layer.arn] = layer.latest.version
+                # Drift counts from the newest build, never from a restored copy of an old one.
+                if (newest := layer.newest_build) is not None:
+                    latest[layer.arn] = newest.version
                 for version in layer.versions:
                     versions[version.arn] = version
         return cls(versions, latest)
@@ -129,7 +130,11 @@ class LayerIndex:
         newest = self.latest.get(parsed.layer_arn)
         if newest is None or parsed.version is None:
             return None
-        return max(0, newest - parsed.version)
+        target = self.versions.get(f"{parsed.layer_arn}:{newest}")
+        known = self.versions.get(layer_version_arn)
+        # A restored copy holds the build it came from (LayerVersion.build), whatever its number.
+        build = known.build if known is not None else parsed.version
+        return max(0, (target.build if target is not None else newest) - build)
 
     def latest_label(self, layer_version_arn: str) -> str:
         parsed = LayerVersionArn.parse(layer_version_arn)

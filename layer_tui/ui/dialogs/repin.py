@@ -47,7 +47,8 @@ class RepinDialog(PlanDialog):
         self.region_name = region
         self.target_layer = layer
         numbers = [v.version for v in layer.versions]
-        latest = max(numbers) if numbers else None
+        # By default the newest build, never a restored copy of an old one.
+        latest = layer.newest_build.version if layer.newest_build else None
         self.target = target_version if target_version in numbers else latest
         self.given = tuple(functions) if functions is not None else None
         #: function → the version it lists now ($LATEST configurations only can change).

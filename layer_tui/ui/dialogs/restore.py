@@ -1,12 +1,14 @@
 """Restoring a deleted layer version from its backup: published again, under a new number.
 
 AWS never reuses a version number, so a restore cannot bring back the ARN functions listed;
-the dialog says so before anything happens.
+the dialog says so before anything happens. The backup is verified first (``aws.restore``);
+a backup restored before asks once more before it publishes another copy.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from pathlib import Path
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on
@@ -16,10 +18,15 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Button, DataTable, ProgressBar, Static
 
-from layer_tui.aws.backups import BackupRecord, list_backups
 from layer_tui.aws.operations import LayerOperations
-from layer_tui.aws.publishing import prepare_archive, publish_layer_version, restore_request
-from layer_tui.ui.dialogs.base import OperationDialog, StatusLine, styles_of, version_label
+from layer_tui.aws.restore import (
+    AlreadyRestored,
+    BackupListing,
+    RestoreResult,
+    list_backup_folders,
+    restore_backup,
+)
+from layer_tui.ui.dialogs.base import OperationDialog, StatusLine, styles_of
 from layer_tui.ui.formatting import short_sha, size
 from layer_tui.ui.workers import in_thread
 
@@ -33,7 +40,9 @@ class RestoreDialog(OperationDialog):
 
     def __init__(self, ops: LayerOperations) -> None:
         super().__init__(ops)
-        self.backups: dict[str, BackupRecord] = {}
+        self.backups: dict[str, BackupListing] = {}
+        #: The backup folder whose earlier restore was shown and a second ctrl+s confirms.
+        self.again_for: str | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="frame") as frame:
@@ -47,6 +56,7 @@ class RestoreDialog(OperationDialog):
             table.add_column("Region", key="region")
             table.add_column("Size", key="size")
             table.add_column("SHA-256", key="sha")
+            table.add_column("Restored as", key="restored")
             yield table
             yield ProgressBar(show_eta=False, classes="-idle", id="progress")
             yield StatusLine(id="status")
@@ -59,25 +69,28 @@ class RestoreDialog(OperationDialog):
         self.load_backups()
 
     @in_thread("list", exclusive=True)
-    def load_backups(self) -> list[BackupRecord]:
-        return list_backups(self.ops.backups, self.ops.session.account_id())
+    def load_backups(self) -> list[BackupListing]:
+        return list_backup_folders(self.ops.backups, self.ops.session.account_id())
 
-    def _show_backups(self, records: list[BackupRecord]) -> None:
+    def _show_backups(self, records: list[BackupListing]) -> None:
         table = self.query_one("#backups", DataTable)
+        table.clear()
         styles = styles_of(self)
-        self.backups = {r.arn: r for r in records}
+        self.backups = {str(r.folder): r for r in records}
         for record in records:
-            table.add_row(Text(version_label(record.arn), style="bold"),
-                          Text(record.arn.split(":")[3]),
+            restored = ", ".join(r.label for r in record.restores)
+            table.add_row(Text(record.label, style="bold"),
+                          Text(record.region),
                           Text(size(record.code_size), justify="right"),
                           Text(short_sha(record.code_sha256), style=styles.muted),
-                          key=record.arn)
+                          Text(restored or "-", style=styles.warning if restored else ""),
+                          key=str(record.folder))
         self.query_one("#restore", Button).disabled = not records
         if not records:
             self.say(f"no backups of account {self.ops.session.account_id()} yet; "
                      "deleting a version makes one", "warning")
 
-    def selected(self) -> BackupRecord | None:
+    def selected(self) -> BackupListing | None:
         table = self.query_one("#backups", DataTable)
         if not table.row_count:
             return None
@@ -99,32 +112,55 @@ class RestoreDialog(OperationDialog):
         event.stop()
         self.action_cancel()
 
+    @on(DataTable.RowHighlighted, "#backups")
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if self.again_for is not None and str(event.row_key.value) != self.again_for:
+            self.again_for = None  # the question was about another backup
+            self.say("")
+
     def action_restore(self) -> None:
         record = self.selected()
         if self.busy or record is None:
             return
+        folder = str(record.folder)
+        again = self.again_for == folder
+        if record.restores and not again:
+            self._ask_again(AlreadyRestored(record.label, record.restores), folder)
+            return
         self.busy = True
         self.query_one("#restore", Button).disabled = True
         self.query_one("#progress", ProgressBar).remove_class("-idle")
-        self.say(f"publishing {version_label(record.arn)} again\N{HORIZONTAL ELLIPSIS}")
-        self.restore(record)
+        self.say(f"verifying and publishing {record.label} again\N{HORIZONTAL ELLIPSIS}")
+        self.restore(record.folder, again)
+
+    def _ask_again(self, earlier: AlreadyRestored, folder: str) -> None:
+        last = earlier.previous[-1]
+        when = f" on {last.restored_at}" if last.restored_at else ""
+        self.again_for = folder
+        self.say(f"{earlier.label} was already restored as {last.label}{when}; restore it "
+                 "again? ctrl+s publishes one more copy, escape keeps what there is", "warning")
 
     @in_thread("restore", exclusive=True)
-    def restore(self, record: BackupRecord) -> tuple[str, dict[str, Any]]:
-        prepared = prepare_archive(record.zip_path)  # a .zip: nothing temporary to discard
-        request = restore_request(record.metadata(), record.zip_path)
-        return record.arn, publish_layer_version(self.ops, request, prepared)
+    def restore(self, folder: Path, again: bool) -> RestoreResult | tuple[AlreadyRestored, str]:
+        try:
+            return restore_backup(self.ops, folder, again=again)
+        except AlreadyRestored as earlier:  # a copy on AWS that restored.json does not know
+            return earlier, str(folder)
 
     def worker_done(self, group: str, result: object) -> None:
         if group == "list":
             self._show_backups(result)  # type: ignore[arg-type]
             return
-        old, response = result  # type: ignore[misc]
-        self.changed = True
         self.query_one("#progress", ProgressBar).add_class("-idle")
         self.query_one("#restore", Button).disabled = False
-        self.say(f"restored {version_label(old)} as {version_label(response['LayerVersionArn'])}"
-                 f" ({response['LayerVersionArn']})", "success")
+        if isinstance(result, tuple):
+            self._ask_again(*result)
+            return
+        assert isinstance(result, RestoreResult)
+        self.changed = True
+        self.again_for = None
+        self.say(f"restored {result.source.label} as {result.label} ({result.arn})", "success")
+        self.load_backups()
 
     def worker_failed(self, group: str, message: str) -> None:
         super().worker_failed(group, message)

@@ -120,10 +120,13 @@ class ConsumersScreen(BrowseScreen):
         layer = find_layer(inventory, self.parsed.layer_arn)
         if layer is None:
             return []
-        newest = layer.latest.version if layer.latest else 0
+        # Against the newest build, not the highest number: a restored copy of an old version
+        # is the highest number and old code (Layer.newest_build).
+        target = layer.newest_build
+        newest = target.version if target else 0
         rows = []
         for version in self._versions(layer):
-            behind = newest - version.version
+            behind = layer.behind(version)
             for function in version.consumers:
                 modified = parse_aws_time(function.last_modified)
                 uses = [number(version.version, "bold")] if self.drift else []

@@ -26,6 +26,8 @@ def version_flags(version: LayerVersion, latest: int | None) -> tuple[str, ...]:
     flags = []
     if version.version == latest:
         flags.append("LATEST")
+    if version.restored_from:
+        flags.append(f"RESTORED {version.restored_from}")
     if not version.consumers:
         flags.append("UNUSED")
     if deprecated_among(version.compatible_runtimes):
@@ -66,7 +68,8 @@ class VersionsScreen(BrowseScreen):
         layer = find_layer(inventory, self.layer_arn)
         if layer is None:
             return []
-        latest = layer.latest.version if layer.latest else None
+        # LATEST is the newest build: a restored copy of an old one is flagged RESTORED instead.
+        latest = layer.newest_build.version if layer.newest_build else None
         rows = []
         for version in layer.versions:
             flags = version_flags(version, latest)
