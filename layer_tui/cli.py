@@ -162,8 +162,10 @@ def _validate(args: argparse.Namespace) -> None:
 
 
 def _fail(message: str, code: int) -> int:
+    from layer_tui.aws.errors import redact  # the one redaction step, for every line too
+
     # Messages quote AWS and zip text; stderr is a terminal too.
-    print(f"layer-tui: {visible_line(message)}", file=sys.stderr)
+    print(f"layer-tui: {visible_line(redact(message))}", file=sys.stderr)
     return code
 
 
@@ -265,7 +267,7 @@ def _inventory(args: argparse.Namespace, config: Any) -> int:
 def _inspect(args: argparse.Namespace, config: Any) -> int:
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from layer_tui.aws.errors import describe, error_code
+    from layer_tui.aws.errors import AwsError, describe, error_code
     from layer_tui.aws.inspection import inspect_layer_version
     from layer_tui.aws.session import AwsSession
     from layer_tui.cli_output import inspect_text
@@ -281,6 +283,9 @@ def _inspect(args: argparse.Namespace, config: Any) -> int:
                 "list the versions there are with 'layer-tui inventory'"
             ) from exc
         raise describe(exc, f"inspecting {args.arn}") from exc
+    if report.access_error is not None:
+        # The content host failed us, not the layer: a runtime failure, in one line.
+        raise AwsError("ContentUnreachable", f"inspecting {args.arn}: {report.access_error}")
     if args.json:
         json.dump(report.to_json(), sys.stdout, indent=2, ensure_ascii=True)
         sys.stdout.write("\n")

@@ -6,6 +6,10 @@ this: ``Range:`` answered with 206 and ``Content-Range``, presigned-style URLs t
 survive: ignoring Range (200 with the whole body), truncated objects, and bodies cut short.
 It counts response-body bytes on the serving side so tests can hold the reader's own count to
 account.
+
+Hostile modes, for the promise that a content host bounds nothing for us: sending more than
+asked (``extra_bytes``, with or without announcing it in Content-Length), and redirecting
+(``redirect_to``) to another server, whose request log then says whether anything reached it.
 """
 
 from __future__ import annotations
@@ -46,6 +50,13 @@ class ServedObject:
     cut_body_short: bool = False
     #: Every URL handed out is already expired (403 forever).
     always_expired: bool = False
+    #: Filler bytes sent after the ones asked for (a 206's range, a 200's whole object),
+    #: while Content-Range still names only the range asked for.
+    extra_bytes: int = 0
+    #: False: no Content-Length; the body ends when the server closes the connection.
+    announce_length: bool = True
+    #: Every GET is answered 302 with this Location, before anything else is looked at.
+    redirect_to: str | None = None
 
     @property
     def size(self) -> int:
@@ -65,6 +76,8 @@ class ServedRequest:
     status: int
     #: Counted before each write, so a client that has the bytes always sees them counted.
     body_bytes: int = 0
+    #: True once the handler is done with it (sent everything, or the client hung up).
+    finished: bool = False
 
 
 class ZipServer:
@@ -74,12 +87,13 @@ class ZipServer:
         self.objects: dict[str, ServedObject] = {}
         self.requests: list[ServedRequest] = []
         self._lock = threading.Lock()
+        self._settled = threading.Condition(self._lock)
         server = self
 
         class Handler(_Handler):
             zip_server = server
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd = _QuietHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -124,9 +138,29 @@ class ZipServer:
         with self._lock:
             request.body_bytes += sent
 
+    def finish(self, request: ServedRequest) -> None:
+        with self._settled:
+            request.finished = True
+            self._settled.notify_all()
+
+    def wait_until_settled(self, timeout: float = 30.0) -> bool:
+        """Waits until every request so far is done with: then ``bytes_sent`` is final."""
+        with self._settled:
+            return self._settled.wait_for(
+                lambda: all(r.finished for r in self.requests), timeout=timeout
+            )
+
     def close(self) -> None:
         self._httpd.shutdown()
         self._httpd.server_close()
+
+
+class _QuietHTTPServer(ThreadingHTTPServer):
+    """A client hanging up mid-body is what the hostile-mode tests provoke: not worth a print
+    (which would also land in the stderr that CLI tests read)."""
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -142,10 +176,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_HEAD(self) -> None:
         # Presigned GET URLs are signed for GET only: S3 refuses HEAD with 403.
+        record = self.zip_server.record(ServedRequest(self.path, None, 403))
         self.send_response(403)
         self.send_header("Content-Length", "0")
         self.end_headers()
-        self.zip_server.record(ServedRequest(self.path, None, 403))
+        self.zip_server.finish(record)
 
     def do_GET(self) -> None:
         parts = urlsplit(self.path)
@@ -153,6 +188,9 @@ class _Handler(BaseHTTPRequestHandler):
         range_header = self.headers.get("Range")
         if obj is None:
             self._send_simple(404, b"<Error><Code>NoSuchKey</Code></Error>", range_header)
+            return
+        if obj.redirect_to is not None:
+            self._send_simple(302, b"", range_header, {"Location": obj.redirect_to})
             return
         token = parse_qs(parts.query).get("X-Amz-Signature", [""])[0]
         if obj.always_expired or token != obj.token:
@@ -163,26 +201,36 @@ class _Handler(BaseHTTPRequestHandler):
         if span == "unsatisfiable":
             self._send_simple(416, b"", range_header, {"Content-Range": f"bytes */{size}"})
             return
-        if isinstance(span, tuple):
-            first, last = span
-            self.send_response(206)
-            self.send_header("Content-Range", f"bytes {first}-{last}/{size}")
-        else:
-            first, last = 0, size - 1
-            self.send_response(200)
-        length = last - first + 1
-        self.send_header("Content-Length", str(length))
-        self.send_header("Accept-Ranges", "bytes" if obj.honour_range else "none")
-        self.end_headers()
-        to_send = length // 2 if obj.cut_body_short else length
+        # Recorded before the client can see a byte of the answer, so that a test that has
+        # its answer also finds the request in the log.
         record = self.zip_server.record(
             ServedRequest(self.path, range_header, 206 if span else 200)
         )
-        self._copy(obj, first, to_send, record)
-        if obj.cut_body_short:
-            self.close_connection = True
+        try:
+            if isinstance(span, tuple):
+                first, last = span
+                self.send_response(206)
+                self.send_header("Content-Range", f"bytes {first}-{last}/{size}")
+            else:
+                first, last = 0, size - 1
+                self.send_response(200)
+            length = last - first + 1
+            if obj.announce_length:
+                self.send_header("Content-Length", str(length + obj.extra_bytes))
+            else:
+                self.send_header("Connection", "close")
+            self.send_header("Accept-Ranges", "bytes" if obj.honour_range else "none")
+            self.end_headers()
+            to_send = length // 2 if obj.cut_body_short else length
+            if self._copy(obj, first, to_send, record) and obj.extra_bytes:
+                self._pad(obj.extra_bytes, record)
+            if obj.cut_body_short or not obj.announce_length:
+                self.close_connection = True
+        finally:
+            self.zip_server.finish(record)
 
-    def _copy(self, obj: ServedObject, first: int, length: int, record: ServedRequest) -> None:
+    def _copy(self, obj: ServedObject, first: int, length: int, record: ServedRequest) -> bool:
+        """Sends ``length`` bytes of ``obj`` from ``first``; False once the client hung up."""
         sent = 0
         with obj.open() as stream:
             stream.seek(first)
@@ -190,13 +238,30 @@ class _Handler(BaseHTTPRequestHandler):
                 chunk = stream.read(min(256 * 1024, length - sent))
                 if not chunk:
                     break
-                self.zip_server.count(record, len(chunk))
-                try:
-                    self.wfile.write(chunk)
-                except (BrokenPipeError, ConnectionResetError):
-                    self.zip_server.count(record, -len(chunk))
-                    break
+                if not self._write(chunk, record):
+                    return False
                 sent += len(chunk)
+        return True
+
+    def _pad(self, count: int, record: ServedRequest) -> None:
+        filler = b"\0" * (256 * 1024)
+        while count > 0:
+            chunk = filler[: min(count, len(filler))]
+            if not self._write(chunk, record):
+                return
+            count -= len(chunk)
+
+    def _write(self, chunk: bytes, record: ServedRequest) -> bool:
+        # Counted before the write, taken back when the client has hung up: what a socket
+        # buffer swallowed after that never reached the client either.
+        self.zip_server.count(record, len(chunk))
+        try:
+            self.wfile.write(chunk)
+        except (BrokenPipeError, ConnectionResetError):
+            self.zip_server.count(record, -len(chunk))
+            self.close_connection = True
+            return False
+        return True
 
     def _send_simple(
         self,
@@ -205,14 +270,17 @@ class _Handler(BaseHTTPRequestHandler):
         range_header: str | None,
         headers: dict[str, str] | None = None,
     ) -> None:
+        record = self.zip_server.record(ServedRequest(self.path, range_header, status, len(body)))
         self.send_response(status)
         for key, value in (headers or {}).items():
             self.send_header(key, value)
         self.send_header("Content-Type", "application/xml")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.zip_server.record(ServedRequest(self.path, range_header, status, len(body)))
-        self.wfile.write(body)
+        try:
+            self.wfile.write(body)
+        finally:
+            self.zip_server.finish(record)
 
 
 def _parse_range(header: str, size: int) -> tuple[int, int] | str | None:

@@ -19,11 +19,20 @@ from typing import Any
 import urllib3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from layer_tui.aws.content_url import (
+    ContentAccessError,
+    ContentsError,
+    announced_length,
+    discard_body,
+    finish,
+    open_content,
+    read_at_most,
+)
 from layer_tui.aws.errors import AwsError, describe, error_code
 
-_CHUNK = 1 << 20
+# Redirects are open_content's to judge (same host only), never urllib3's.
 _http = urllib3.PoolManager(
-    timeout=urllib3.Timeout(connect=5, read=60), retries=urllib3.Retry(total=2, redirect=2)
+    timeout=urllib3.Timeout(connect=5, read=60), retries=urllib3.Retry(total=2, redirect=False)
 )
 _PRIVATE_DIR, _PRIVATE_FILE = 0o700, 0o600
 
@@ -84,23 +93,41 @@ def backup_folder(root: Path, account: str, arn: str) -> Path:
     return root / account / region / name / version
 
 
-def _download(url: str, target: Path) -> tuple[int, str]:
-    """Stream ``url`` into ``target``; returns (bytes, base64 SHA-256). Raises on HTTP errors."""
+def _download(url: str, target: Path, code_size: object) -> tuple[int, str]:
+    """Stream ``url`` into ``target``; returns (bytes, base64 SHA-256). Raises on HTTP errors.
+
+    CodeSize bounds it: a body announced longer is refused unread, bytes past CodeSize are
+    never read (the SHA-256 check then tells whether what came is the object), and without a
+    CodeSize nothing is downloaded. A redirect to another host is refused (``open_content``).
+    """
+    if not isinstance(code_size, int):
+        raise ContentAccessError("AWS gave no CodeSize, so the download could not be bounded")
     digest = hashlib.sha256()
     size = 0
-    response = _http.request("GET", url, preload_content=False)
+
+    def uncounted(_: int) -> None:
+        pass
+
+    response = open_content(_http, url, {"Accept-Encoding": "identity"}, uncounted)
     try:
         if response.status != 200:
+            discard_body(response, uncounted)
             raise _HttpStatus(response.status)
+        announced = announced_length(response)
+        if announced is not None and announced > code_size:
+            raise ContentAccessError(
+                f"the content host sent more than asked: {announced:,} bytes where CodeSize "
+                f"is {code_size:,}; refused"
+            )
         descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, _PRIVATE_FILE)
         with os.fdopen(descriptor, "wb") as out:
             os.fchmod(out.fileno(), _PRIVATE_FILE)
-            for chunk in response.stream(_CHUNK):
+            for chunk in read_at_most(response, code_size, uncounted):
                 out.write(chunk)
                 digest.update(chunk)
                 size += len(chunk)
     finally:
-        response.release_conn()
+        finish(response)
     return size, base64.b64encode(digest.digest()).decode()
 
 
@@ -157,7 +184,7 @@ def backup_layer_version(client: Any, account: str, arn: str, *, root: Path) -> 
                 "owner's own bucket); nothing was deleted",
             )
         try:
-            size, sha = _download(url, partial)
+            size, sha = _download(url, partial, expected_size)
             break
         except _HttpStatus as exc:
             # A presigned URL lives 10 minutes; on 403 ask once more for a fresh one.
@@ -169,7 +196,7 @@ def backup_layer_version(client: Any, account: str, arn: str, *, root: Path) -> 
                 "BackupFailed",
                 f"backup of {arn} failed: download answered HTTP {exc.status}; nothing deleted",
             ) from exc
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
+        except (urllib3.exceptions.HTTPError, OSError, ContentsError) as exc:
             partial.unlink(missing_ok=True)
             raise AwsError(
                 "BackupFailed", f"backup of {arn} failed: {exc}; nothing was deleted"

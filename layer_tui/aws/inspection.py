@@ -54,6 +54,10 @@ class InspectReport:
     code_sha256: str | None = None
     #: False when the zip could not be listed (no URL, not a zip, truncated…); see findings.
     contents_read: bool = True
+    #: Why the content URL itself could not be read (unreachable, refused, a host that
+    #: redirects away or sends more than asked), already redacted: a failure to run, not a
+    #: finding about the layer, so ``layer-tui inspect`` exits 1 on it.
+    access_error: str | None = None
 
     @property
     def files(self) -> int:
@@ -128,9 +132,11 @@ def inspect_layer_version(lambda_client: Any, arn: str, *, with_elf: bool = True
                 Finding("error", "contents", f"could not list the zip: {exc}"),
                 *run_checks((), runtimes=runtimes),
             )
+            access_error = str(exc) if isinstance(exc, ContentAccessError) else None
             return replace(
-                base, bytes_fetched=archive.bytes_fetched, findings=findings, contents_read=False
-            )
+                base, bytes_fetched=archive.bytes_fetched, findings=findings,
+                contents_read=False, access_error=access_error,
+            )  # fmt: skip
         findings = run_checks(
             entries,
             runtimes=runtimes,
