@@ -56,12 +56,11 @@ def six_layer_zip(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     )
     wheel = next(folder.glob("six-*.whl"))
     buffer = io.BytesIO()
-    with zipfile.ZipFile(wheel) as source, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as (
-        out
-    ):
+    layer = zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED)
+    with zipfile.ZipFile(wheel) as source, layer:
         for info in source.infolist():
-            out.writestr(zipfile.ZipInfo(f"python/{info.filename}", (1980, 1, 1, 0, 0, 0)),
-                         source.read(info))
+            layer.writestr(zipfile.ZipInfo(f"python/{info.filename}", (1980, 1, 1, 0, 0, 0)),
+                           source.read(info))
     return buffer.getvalue()
 
 
@@ -475,17 +474,17 @@ def test_backup_folders_are_0700_and_files_0600(
     try:
         ops = make_ops(box, tmp_path)
         folder = deleted_backup(box, ops, six_layer_zip)
+        root = ops.backups
+        level = folder
+        while True:
+            assert stat.S_IMODE(level.stat().st_mode) == 0o700, level
+            if level == root:
+                break
+            level = level.parent
+        assert stat.S_IMODE(root.parent.stat().st_mode) == 0o700, root.parent
         assert run_cli(box, capsys, "restore", str(folder))[0] == 0
     finally:
         os.umask(old)
-    root = ops.backups
-    level = folder
-    while True:
-        assert stat.S_IMODE(level.stat().st_mode) == 0o700, level
-        if level == root:
-            break
-        level = level.parent
-    assert stat.S_IMODE(root.parent.stat().st_mode) == 0o700, root.parent
     files = sorted(p.name for p in folder.iterdir())
     assert files == ["layer.zip", "metadata.json", "policy.json", "restored.json"]
     for path in folder.iterdir():
