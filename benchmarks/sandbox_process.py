@@ -33,6 +33,8 @@ def add_estate_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--layers", type=int, default=40, help="per region")
     parser.add_argument("--versions", type=int, default=10, help="per layer")
     parser.add_argument("--latency", type=float, default=0.1, help="seconds per API call")
+    parser.add_argument("--published", type=float, default=0.0,
+                        help="share of functions with published versions and an alias prod")
 
 
 def report(results: dict[str, Any], out: Path | None) -> None:
@@ -47,10 +49,12 @@ def report(results: dict[str, Any], out: Path | None) -> None:
 class SandboxProcess:
     """Starts the estate in a child process; use as a context manager."""
 
-    def __init__(self, regions: int, functions: int, layers: int, versions: int) -> None:
+    def __init__(
+        self, regions: int, functions: int, layers: int, versions: int, published: float = 0.0
+    ) -> None:
         self.argv = [sys.executable, str(HERE / "sandbox_process.py"), "--regions", str(regions),
                      "--functions", str(functions), "--layers", str(layers),
-                     "--versions", str(versions)]
+                     "--versions", str(versions), "--published", str(published)]
         self.child: subprocess.Popen[str] | None = None
         self.info: dict[str, Any] = {}
 
@@ -99,7 +103,8 @@ def serve() -> int:
     sandbox = estate_sandbox(args.regions)
     sandbox.start()
     summary = seed_estate(sandbox, functions_per_region=args.functions,
-                          layers_per_region=args.layers, versions_per_layer=args.versions)
+                          layers_per_region=args.layers, versions_per_layer=args.versions,
+                          published=args.published)
 
     def say(payload: dict[str, Any]) -> None:
         sys.stdout.write(json.dumps(payload) + "\n")

@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/scan.py                 # 8 regions x 2000 functions x 40 x 10
     .venv/bin/python benchmarks/scan.py --regions 2 --functions 200 --cli-sizes all
+    .venv/bin/python benchmarks/scan.py --regions 2 --functions 200 --published 0.25 --no-cli
 
 The estate is served by a sandbox process of its own (``sandbox_process.py``) with a latency
 added to every API call (a real AWS round trip from a bastion) and AWS's 15 requests/s per
@@ -11,6 +12,9 @@ region enforced. Measured in one run:
 - layer-tui's inventory engine in this process, cold: when every region's layers, versions and
   consumers are listed (what the screens need), and when every size is in (one GetLayerVersion
   per version, bound by the rate limit); warm: sizes from the cache (versions never change);
+- the warm scan again with ``latest_only``: what counting published function versions and
+  their aliases (the default) costs, as a ratio of seconds and API calls
+  (``all_versions_vs_latest_only``; give the estate published versions with ``--published``);
 - ``layer-tui inventory --json`` as a process of its own, cold and then with its cache: like
   for like with the CLI, process start included;
 - the AWS CLI loop (``awscli`` in a venv of its own, created on first use): per region,
@@ -95,7 +99,9 @@ def timed(action: Any) -> tuple[float, Any]:
     return time.perf_counter() - started, result
 
 
-def layer_tui_inventory(session: AwsSession, regions: list[str], known: Any) -> dict[str, Any]:
+def layer_tui_inventory(
+    session: AwsSession, regions: list[str], known: Any, *, latest_only: bool = False
+) -> dict[str, Any]:
     """Scan; returns when every region was listed and when it was complete."""
     listed_at: dict[str, float] = {}
     lock = threading.Lock()
@@ -106,7 +112,8 @@ def layer_tui_inventory(session: AwsSession, regions: list[str], known: Any) -> 
             with lock:
                 listed_at.setdefault(step.region, time.perf_counter() - started)
 
-    inventory = scan_inventory(session, regions, progress=progress, known_versions=known)
+    inventory = scan_inventory(session, regions, progress=progress, known_versions=known,
+                               latest_only=latest_only)
     complete = time.perf_counter() - started
     return {"listed_s": round(max(listed_at.values()), 2), "complete_s": round(complete, 2),
             "failed_regions": [r.region for r in inventory.regions if r.error],
@@ -136,7 +143,8 @@ def main() -> int:
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
 
-    with SandboxProcess(args.regions, args.functions, args.layers, args.versions) as sandbox:
+    with SandboxProcess(args.regions, args.functions, args.layers, args.versions,
+                        args.published) as sandbox:
         regions = sandbox.regions
         sandbox.ask("faults", latency=args.latency, rate_limit=15.0)
         session = AwsSession(SessionConfig(endpoint_url=sandbox.endpoint_url,
@@ -145,7 +153,7 @@ def main() -> int:
         cache_home = Path(tempfile.mkdtemp(prefix="layer-tui-bench-home-"))
         results: dict[str, Any] = {
             "estate": {k: sandbox.info[k] for k in ("functions", "layers", "layer_versions")}
-            | {"regions": len(regions)},
+            | {"regions": len(regions), "published_share": args.published},
             "latency_s": args.latency, "server_rate_limit_per_region": 15.0,
             "client_rate_per_region": args.rate,
             "critical_path_model_s": round(math.ceil(args.functions / 50) * args.latency, 2),
@@ -157,11 +165,12 @@ def main() -> int:
             elapsed, value = timed(action)
             stats = sandbox.ask("stats")
             results[label] = {"seconds": round(elapsed, 2), "api_calls": stats["api_calls"],
-                              "throttled": stats["throttled"]}
+                              "throttled": stats["throttled"],
+                              "by_operation": stats["by_operation"]}
             return value
 
         lam = session.client("lambda", regions[0])
-        measured("critical_path", lambda: list_function_configs(lam, latest_only=True))
+        measured("critical_path", lambda: list_function_configs(lam))
         cold = measured("layer_tui_cold", lambda: layer_tui_inventory(session, regions, None))
         results["layer_tui_cold"].update(listed_s=cold["listed_s"],
                                          failed_regions=cold["failed_regions"])
@@ -172,6 +181,15 @@ def main() -> int:
         warm = measured("layer_tui_warm", lambda: layer_tui_inventory(session, regions, known))
         results["layer_tui_warm"].update(listed_s=warm["listed_s"],
                                          failed_regions=warm["failed_regions"])
+        # What counting published versions and their aliases costs (the default) against
+        # --latest-only: warm, so the sizes are known and only the consumer chain differs.
+        measured("layer_tui_warm_latest_only",
+                 lambda: layer_tui_inventory(session, regions, known, latest_only=True))
+        results["all_versions_vs_latest_only"] = {
+            what: round(results["layer_tui_warm"][what]
+                        / max(results["layer_tui_warm_latest_only"][what], 1e-9), 2)
+            for what in ("seconds", "api_calls")
+        }
         for label in ("layer_tui_process_cold", "layer_tui_process_warm"):
             measured(label, lambda: inventory_process(sandbox.endpoint_url, cache_home))
         if not args.no_cli:

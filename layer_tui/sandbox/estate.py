@@ -8,10 +8,18 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+from moto.awslambda.models import LambdaBackend
 
 from layer_tui.sandbox.archives import ArchiveBuilder
-from layer_tui.sandbox.backends import create_function, publish_layer_version
+from layer_tui.sandbox.backends import (
+    create_alias,
+    create_function,
+    publish_function_version,
+    publish_layer_version,
+    set_function_layers,
+)
 from layer_tui.sandbox.seed import DEMO_NOW
 from layer_tui.sandbox.server import Sandbox
 
@@ -56,11 +64,14 @@ def seed_estate(
     layers_per_region: int = 10,
     versions_per_layer: int = 5,
     seed: int = 0,
+    published: float = 0.0,
 ) -> EstateSummary:
     """Seeds the first ``regions`` enabled regions of ``sandbox`` (all of them by default).
 
     Each function uses one or two of its region's layers at a random version (so most
-    versions have consumers and a few have none).
+    versions have consumers and a few have none). A ``published`` share of the functions also
+    get one or two published versions, alias ``prod`` on the newest, and then a $LATEST moved
+    to other layer versions: what ``--latest-only`` does not see, and what aliases cost.
     """
     enabled = sandbox.regions.enabled
     count = len(enabled) if regions is None else regions
@@ -69,6 +80,9 @@ def seed_estate(
     chosen_regions = enabled[:count]
     for region in chosen_regions:
         rng = random.Random(f"estate {seed} {region}")
+        # Its own stream: an estate with published versions has the same functions as one
+        # without.
+        publishing = random.Random(f"estate {seed} {region} published")
         backend = sandbox.lambda_backend(region)
         arns: list[list[str]] = []
         for index in range(layers_per_region):
@@ -92,17 +106,34 @@ def seed_estate(
             if arns:
                 for layer_arns in rng.sample(arns, k=min(len(arns), rng.choice((1, 1, 2)))):
                     layers.append(rng.choice(layer_arns))
+            name = f"fn-{index:05d}"
+            when = DEMO_NOW - timedelta(minutes=index)
             create_function(
                 backend,
-                f"fn-{index:05d}",
+                name,
                 runtime=rng.choice(_RUNTIMES),
                 role_arn=sandbox.execution_role_arn,
                 layers=layers,
-                last_modified=DEMO_NOW - timedelta(minutes=index),
+                last_modified=when,
             )
+            if published and layers and publishing.random() < published:
+                _publish_some(backend, name, publishing, arns, when)
     return EstateSummary(
         regions=chosen_regions,
         layers=count * layers_per_region,
         layer_versions=count * layers_per_region * versions_per_layer,
         functions=count * functions_per_region,
     )
+
+
+def _publish_some(
+    backend: LambdaBackend, name: str, rng: random.Random, arns: list[list[str]], when: datetime
+) -> None:
+    last = None
+    for _ in range(rng.choice((1, 2))):
+        last = publish_function_version(backend, name, when) or last
+    if last is not None:
+        create_alias(backend, name, "prod", str(last.version))
+    # $LATEST moves on; the published versions keep the layer versions they had.
+    moved = [rng.choice(layer_arns) for layer_arns in rng.sample(arns, k=1)]
+    set_function_layers(backend, name, moved, when)
