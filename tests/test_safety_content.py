@@ -449,3 +449,28 @@ async def test_the_tui_shows_no_presigned_secret(hostile: RelocatingSandbox) -> 
         said = [n.message for n in app._notifications]
         assert any(str(port) in m for m in said), said
         assert_no_secret(*said, screen_text(screen))
+
+
+@pilot_test
+async def test_every_notification_is_redacted(hostile: RelocatingSandbox) -> None:
+    """Attack: a notification that quotes an exception naming a presigned URL without going
+    through describe() (any screen's own ``notify``). Promise: the one notification funnel
+    strips the query; the host and path still say where."""
+    from layer_tui.ui.app import LayerTuiApp
+
+    session = tui_session(hostile)
+
+    def no_scan(_session: Any, _regions: Any = None, **_: Any) -> Inventory:
+        from layer_tui import clock
+
+        return Inventory(session.account_id(), clock.now(), ())
+
+    app = LayerTuiApp(session.config, session=session, scan=no_scan, endpoint_label=None)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        port = closed_port()
+        app.screen.notify(f"could not open {closed_port_url(port)}", severity="error")
+        await pilot.pause()
+        said = [n.message for n in app._notifications]
+        assert any(f"127.0.0.1:{port}/_content/geo/1?" in m for m in said), said
+        assert_no_secret(*said)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from layer_tui.aws.errors import redact
 from layer_tui.safe_text import visible_line
 
 
@@ -33,7 +34,8 @@ class SafeNotifications:
     ) -> None:
         """``App.notify``, except that ``message`` and ``title`` are plain text (``markup`` only
         when a caller asks for it and wrote the markup itself) shown with escapes."""
-        message, title = _visible_lines(str(message)), visible_line(str(title))
+        # redact: a message may quote an exception that names a presigned content URL.
+        message, title = _visible_lines(redact(str(message))), visible_line(str(title))
         options: dict[str, Any] = {"title": title, "severity": severity, "markup": markup}
         if timeout is not None:
             options["timeout"] = timeout
