@@ -23,12 +23,13 @@ from layer_tui.aws.restore import (
     restore_backup,
 )
 from layer_tui.aws.session import AwsSession, ReadOnlyError, SessionConfig
+from layer_tui.safe_text import visible_line
 
 EXIT_OK, EXIT_USAGE = 0, 2
 
 
 def _bad_input(message: str) -> int:
-    print(f"layer-tui: {message}", file=sys.stderr)
+    print(f"layer-tui: {visible_line(message)}", file=sys.stderr)
     return EXIT_USAGE
 
 
@@ -36,8 +37,10 @@ def _table(listings: list[BackupListing]) -> str:
     rows = [["REGION", "LAYER", "VERSION", "SIZE", "BACKED UP", "RESTORED AS", "FOLDER"]]
     for item in listings:
         restored = item.restores[-1].label if item.restores else "-"
-        rows.append([item.region, item.layer_name, str(item.version), f"{item.code_size:,}",
-                     item.backed_up_at, restored, str(item.folder)])
+        # Folder names are whatever is on disk: shown with control characters escaped.
+        rows.append([visible_line(cell) for cell in (
+            item.region, item.layer_name, str(item.version), f"{item.code_size:,}",
+            item.backed_up_at, restored, str(item.folder))])
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return "".join(
         "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() + "\n"
@@ -53,7 +56,8 @@ def backups_command(args: argparse.Namespace, config: SessionConfig) -> int:
     listings = list_backup_folders(ops.backups, account)
     if args.json:
         json.dump({"account": account, "root": str(ops.backups),
-                   "backups": [b.to_json() for b in listings]}, sys.stdout, indent=2)
+                   "backups": [b.to_json() for b in listings]}, sys.stdout, indent=2,
+                  ensure_ascii=True)
         sys.stdout.write("\n")
     elif listings:
         sys.stdout.write(f"account {account}, backups in {ops.backups}\n")
@@ -86,9 +90,10 @@ def restore_command(args: argparse.Namespace, config: SessionConfig) -> int:
         "description": result.response.get("Description", ""),
     }
     if args.json:
-        json.dump(shape, sys.stdout, indent=2)
+        json.dump(shape, sys.stdout, indent=2, ensure_ascii=True)
         sys.stdout.write("\n")
     else:
-        sys.stdout.write(f"restored {result.source.label} as {result.label} ({result.arn}); "
-                         "functions that listed the old ARN must be repinned to the new one\n")
+        said = f"restored {result.source.label} as {result.label} ({result.arn})"
+        sys.stdout.write(f"{visible_line(said)}; functions that listed the old ARN must be "
+                         "repinned to the new one\n")
     return EXIT_OK
