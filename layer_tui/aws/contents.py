@@ -8,7 +8,8 @@ demand. The URL expires after 10 minutes: a 403 asks the provider for a fresh on
 
 A server that ignores ``Range`` (answers 200 with the whole object) is the one case where the
 whole archive travels; it is streamed to a spooled temporary file, never held in memory, and
-listed with ``zipfile``.
+listed with ``zipfile``. That fallback reads CodeSize bytes at most, so it needs the ``size``
+the caller got from GetLayerVersion; without one it is refused (see ``content_url``).
 """
 
 from __future__ import annotations
