@@ -17,6 +17,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from layer_tui.aws.backups import BackupRecord, backup_layer_version
 from layer_tui.aws.delete_check import DeleteAssessment, DeleteCheckChanged, assess_delete
 from layer_tui.aws.errors import AwsError, describe, error_code
+from layer_tui.aws.guards import TARGET_PARAMETERS, check_account
 from layer_tui.aws.journal import Journal, JournalEntry
 from layer_tui.aws.journal_entry import BATCH_ACTION
 from layer_tui.aws.models import LayerVersion
@@ -61,6 +62,10 @@ class LayerOperations:
                 "ReadOnly", "layer-tui runs read-only (--read-only): nothing was changed"
             )
 
+    def check_account(self, *arns: Any, doing: str = "the change") -> None:
+        """ForeignAccountError, before anything is sent, if an ARN names another account."""
+        check_account(self.session.account_id(), arns, doing)
+
     def mutate(
         self,
         region: str,
@@ -71,9 +76,18 @@ class LayerOperations:
         batch: str | None = None,
         extra: dict[str, Any] | None = None,
         describe_as: str = "",
+        target_arn: str | None = None,
     ) -> T:
-        """Run one mutating AWS call with the journal around it; errors come out as AwsError."""
+        """Run one mutating AWS call with the journal around it; errors come out as AwsError.
+
+        ``target_arn`` (else ``extra["arn"]``, the target the journal names) and any ARN among
+        ``args``' target parameters must belong to the session's account: a version read under
+        one profile is never deleted under another, where its name may mean another version.
+        """
         self.check_writable()
+        named = [args.get(name) for name in TARGET_PARAMETERS]
+        named.append(target_arn or (extra or {}).get("arn"))
+        self.check_account(*named, doing=describe_as or action)
         entry = self.journal.before(
             action,
             account=self.session.account_id(),
@@ -136,6 +150,7 @@ class LayerOperations:
         cannot be made or does not verify, nothing is deleted either.
         """
         self.check_writable()
+        self.check_account(version.arn, doing=f"deleting {version.layer_name}:{version.version}")
         # Published versions always count here, whatever the scan was told (--latest-only
         # trades completeness of a view for speed, never the safety of a delete).
         fresh = assess_delete(self.session, self.journal, version)

@@ -15,7 +15,9 @@ from botocore.config import Config
 from botocore.configprovider import ConstantProvider
 from botocore.exceptions import BotoCoreError, ClientError
 
-from layer_tui.aws.errors import AwsError, describe, error_code
+from layer_tui.aws import guards
+from layer_tui.aws.errors import describe, error_code
+from layer_tui.aws.guards import ForeignAccountError, ReadOnlyError
 
 #: Where account-wide calls (STS, account, ec2:DescribeRegions) go when no region is set.
 HOME_REGION = "us-east-1"
@@ -27,18 +29,6 @@ DEFAULT_RATE_PER_SECOND = 12.0
 #: Statuses of account:ListRegions that mean "usable, or about to be". ENABLING regions are
 #: kept so the user sees why they fail instead of wondering where they went.
 _USABLE_REGION_STATUSES = ["ENABLED", "ENABLED_BY_DEFAULT", "ENABLING"]
-
-#: Operation-name prefixes that change something. In read-only mode a botocore hook refuses
-#: them before any byte leaves the process, whatever part of the code asked.
-MUTATING_PREFIXES = (
-    "Publish", "Delete", "Update", "Add", "Remove", "Create", "Put", "Tag", "Untag",
-    "Upload", "Complete", "Abort", "Copy",
-)
-
-
-class ReadOnlyError(AwsError):
-    """A mutating call was attempted in read-only mode; nothing was sent."""
-
 
 @dataclass(frozen=True)
 class SessionConfig:
@@ -158,6 +148,9 @@ class AwsSession:
                 self._boto = boto3.Session(profile_name=config.profile)
         except BotoCoreError as exc:
             raise describe(exc) from exc
+        # On the session, not on each client: every client made from it (here, in
+        # account_id, in discover_regions, or anywhere later) carries the guards.
+        guards.install(self._boto.events, read_only=config.read_only, account=self.account_id)
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
         self._account: str | None = None
@@ -231,8 +224,6 @@ class AwsSession:
             limiter.acquire(urgent=event_name.rsplit(".", 1)[-1] in URGENT_OPERATIONS)
 
         client.meta.events.register("before-send", take_token)
-        if self.config.read_only:
-            client.meta.events.register("before-call", _refuse_mutation)
         with self._lock:
             return self._clients.setdefault(key, client)
 
@@ -272,16 +263,10 @@ def _unconfigured_botocore_session() -> botocore.session.Session:
     return session
 
 
-def _refuse_mutation(model: Any, **_: Any) -> None:
-    if str(model.name).startswith(MUTATING_PREFIXES):
-        raise ReadOnlyError(
-            "ReadOnly", f"{model.name} refused: layer-tui runs read-only (--read-only)"
-        )
-
-
 __all__ = [
     "DEFAULT_RATE_PER_SECOND",
     "AwsSession",
+    "ForeignAccountError",
     "RateLimiter",
     "ReadOnlyError",
     "SessionConfig",
