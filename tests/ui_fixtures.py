@@ -99,6 +99,7 @@ def _region(
         layers=tuple(layers),
         functions=tuple(functions),
         scanned_at=SCANNED_AT,
+        account=ACCOUNT,
     )
 
 

@@ -85,6 +85,7 @@ def region_from_dict(data: dict[str, Any]) -> RegionInventory:
         functions=tuple(_function(f) for f in data.get("functions", ())),
         scanned_at=datetime.fromisoformat(scanned) if scanned else None,
         all_versions=bool(data.get("all_versions", False)),
+        account=str(data.get("account") or ""),
     )
 
 
@@ -124,12 +125,16 @@ class InventoryCache:
         return self.root / f"{account}@{endpoint_id}"
 
     def save(self, inventory: Inventory) -> None:
-        """Write every good region's snapshot; ``CacheWriteError`` if the disk says no."""
+        """Write every good region's snapshot; ``CacheWriteError`` if the disk says no.
+
+        A region read from another account than the inventory's is never written into this
+        account's folder (it would be shown as this account's on the next start).
+        """
         folder = self._account_dir(inventory.account)
         try:
             folder.mkdir(parents=True, exist_ok=True)
             for region in inventory.regions:
-                if region.error is None:
+                if region.error is None and region.account == inventory.account:
                     _write_atomically(folder / f"{region.region}.json",
                                       {"format": FORMAT, "region": region_to_dict(region)})
         except OSError as exc:
@@ -145,9 +150,12 @@ class InventoryCache:
             payload = json.loads(path.read_text(encoding="utf-8"))
             if payload.get("format") != FORMAT:
                 return None
-            return region_from_dict(payload["region"])
+            found = region_from_dict(payload["region"])
         except (OSError, ValueError, KeyError, TypeError):
             return None
+        # A snapshot that names another account (or none: written before regions were
+        # stamped) is not this account's, whatever folder it sits in.
+        return found if found.account == account else None
 
     def cached_regions(self, account: str) -> list[str]:
         folder = self._account_dir(account)

@@ -250,6 +250,7 @@ def assemble_region(
         functions=tuple(f for f in functions if f.layers),
         scanned_at=clock.now(),
         all_versions=all_versions,
+        account=account,
     )
 
 

@@ -214,6 +214,8 @@ class RegionInventory:
     functions: tuple[FunctionRef, ...] = ()
     scanned_at: datetime | None = None
     all_versions: bool = False
+    #: The account the region was read from: results are shown and cached under it alone.
+    account: str = ""
 
     @property
     def version_count(self) -> int:

@@ -28,6 +28,7 @@ from layer_tui.ui.changes import ChangeActions, change_commands
 from layer_tui.ui.clipboard import copy_report, copy_with_pyperclip
 from layer_tui.ui.commands import (
     ScreenActionsProvider,
+    available_profiles,
     navigation_commands,
     profile_choices,
 )
@@ -41,6 +42,8 @@ from layer_tui.ui.state import (
     ScanGenerations,
     data_as_of,
     merge_regions,
+    stamped_inventory,
+    stamped_progress,
 )
 from layer_tui.ui.widgets import HeaderInfo
 from layer_tui.ui.workers import in_thread
@@ -77,12 +80,6 @@ def _default_scan(session: Any, regions: Sequence[str] | None, **kwargs: Any) ->
     from layer_tui.aws.inventory import scan_inventory
 
     return scan_inventory(session, regions, **kwargs)
-
-
-def _available_profiles() -> list[str]:
-    import boto3
-
-    return sorted(boto3.Session().available_profiles)
 
 
 class LayerTuiApp(SafeNotifications, Navigation, ChangeActions, App[int]):
@@ -164,7 +161,7 @@ class LayerTuiApp(SafeNotifications, Navigation, ChangeActions, App[int]):
         self._scan = scan or _default_scan
         self._cache = inventory_cache
         self._endpoint_override = endpoint_label
-        self._list_profiles = list_profiles or _available_profiles
+        self._list_profiles = list_profiles or available_profiles
         self._account: str | None = None
         self._profile: str | None = None
         self._endpoint: str | None = None
@@ -225,13 +222,15 @@ class LayerTuiApp(SafeNotifications, Navigation, ChangeActions, App[int]):
 
         def report(progress: ScanProgress) -> None:
             if gate.passes(progress.region, progress.stage, progress.result is not None):
-                self.post_message(self.ScanProgressed(generation, progress))
+                self.post_message(
+                    self.ScanProgressed(generation, stamped_progress(progress, account))
+                )
 
         scanned = self._scan(
             session, list(regions) if regions else None, progress=report, known_versions=known,
             latest_only=self.config.latest_only,
         )
-        self.post_message(self.ScanFinished(generation, scanned))
+        self.post_message(self.ScanFinished(generation, stamped_inventory(scanned, account)))
 
     def _ensure_session(self) -> Any:
         with self._session_lock:
@@ -241,6 +240,8 @@ class LayerTuiApp(SafeNotifications, Navigation, ChangeActions, App[int]):
 
     @on(AccountResolved)
     def _account_resolved(self, message: AccountResolved) -> None:
+        if not self._generations.current(message.generation):
+            return  # a scan of the session left behind by a profile switch
         if message.account != self._account:
             self.settle_interrupted_work()  # once per account: a profile switch checks anew
         self._account = message.account
@@ -281,7 +282,7 @@ class LayerTuiApp(SafeNotifications, Navigation, ChangeActions, App[int]):
         self.scan_states = states
         self._merge(fresh)
         self._update_header()
-        if self._cache is not None and self.inventory is not None:
+        if fresh and self._cache is not None and self.inventory is not None:
             self._save_cache(self.inventory)
 
     @in_thread("cache")
@@ -348,7 +349,7 @@ class LayerTuiApp(SafeNotifications, Navigation, ChangeActions, App[int]):
         with self._session_lock:
             self._session = None
         self._account = self._endpoint = self._profile = None
-        self._generations.forget()
+        self._generations.start_over()
         self.scan_states = {}
         self.inventory = None
         self._back_to_root()

@@ -17,6 +17,13 @@ if TYPE_CHECKING:
     from layer_tui.ui.app import LayerTuiApp
 
 
+def available_profiles() -> list[str]:
+    """The AWS profiles configured on this machine, for ``o``."""
+    import boto3
+
+    return sorted(boto3.Session().available_profiles)
+
+
 class ScreenActionsProvider(Provider):
     """One command per binding of the screen the palette was opened from."""
 

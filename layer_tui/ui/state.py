@@ -11,10 +11,14 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from layer_tui import clock
 from layer_tui.aws.models import FunctionRef, Inventory, Layer, LayerVersion, RegionInventory
 from layer_tui.ui.formatting import LayerVersionArn
+
+if TYPE_CHECKING:
+    from layer_tui.aws.inventory import ScanProgress
 
 #: Stages a region passes through while scanning (ScanProgress.stage), plus "cached".
 SCANNING_STAGES = ("queued", "layers", "versions", "functions", "sizes")
@@ -154,11 +158,15 @@ class ScanGenerations:
     """Which scan's word counts for each region: the latest started, whatever finishes first.
 
     Threads cannot be stopped, so a refresh does not cancel an older scan; instead every report
-    carries its scan's generation and reports older than the region's newest are dropped.
+    carries its scan's generation and reports older than the region's newest are dropped. A
+    profile switch starts over: every scan started before it read another session (maybe
+    another account), so its reports are dropped for good, whatever regions it covered.
     """
 
     def __init__(self) -> None:
         self._started = 0
+        #: The first generation of the current session; older ones belong to a session left.
+        self._floor = 0
         self._by_region: dict[str, int] = {}
 
     def start(self, regions: Iterable[str]) -> int:
@@ -168,20 +176,47 @@ class ScanGenerations:
         return self._started
 
     def accept(self, generation: int, region: str) -> bool:
-        if generation < self._by_region.get(region, 0):
+        if not self.current(generation) or generation < self._by_region.get(region, 0):
             return False
         self._by_region[region] = generation
         return True
 
-    def forget(self) -> None:
+    def current(self, generation: int) -> bool:
+        """Whether the scan ``generation`` was started on the current session."""
+        return generation >= self._floor
+
+    def start_over(self) -> None:
+        """A new session: no scan started so far counts any more."""
         self._by_region.clear()
+        self._floor = self._started + 1
+
+
+def stamped_region(region: RegionInventory, account: str) -> RegionInventory:
+    """``region`` stamped with ``account``, the account of the session that read it, unless the
+    scan stamped it already (then it keeps its own, and ``merge_regions`` judges it)."""
+    return region if region.account else replace(region, account=account)
+
+
+def stamped_progress(progress: ScanProgress, account: str) -> ScanProgress:
+    if progress.result is None or progress.result.account:
+        return progress
+    return replace(progress, result=stamped_region(progress.result, account))
+
+
+def stamped_inventory(inventory: Inventory, account: str) -> Inventory:
+    return replace(inventory, regions=tuple(stamped_region(r, account) for r in inventory.regions))
 
 
 def merge_regions(
     current: Inventory | None, account: str | None, regions: Iterable[RegionInventory]
 ) -> Inventory | None:
-    """``current`` with ``regions`` replacing the regions of the same name, sorted by name."""
-    regions = list(regions)
+    """``current`` with ``regions`` replacing the regions of the same name, sorted by name.
+
+    Only regions read from ``account`` (the inventory's) are taken: one account's layers never
+    show, or get cached, under another's.
+    """
+    owner = account or (current.account if current else "")
+    regions = [r for r in regions if owner and r.account == owner]
     if not regions:
         return current
     by_name = {r.region: r for r in current.regions} if current else {}
@@ -189,5 +224,4 @@ def merge_regions(
         if region.scanned_at is None:
             region = replace(region, scanned_at=clock.now())
         by_name[region.region] = region
-    owner = account or (current.account if current else "")
     return Inventory(owner, clock.now(), tuple(by_name[name] for name in sorted(by_name)))
