@@ -1,4 +1,4 @@
-"""A hostile content host bounds nothing for us, and a presigned URL never reaches the screen.
+"""A hostile content host bounds nothing for us, and a presigned URL never reaches the user.
 
 Issue 12, deliverable 10 ("never read more than a Range asked for; a whole-body fallback is
 capped at CodeSize; no redirect to another host is followed") and the redaction part of 5 ("one
@@ -9,67 +9,35 @@ The attacker owns the content host that GetLayerVersion's ``Content.Location`` n
 on the way, a forged URL): ``RelocatingSandbox`` hands the app the URL of ``tests/zipserver.py``
 in its hostile modes, or of a closed port, behind the very GetLayerVersion calls the app makes.
 Oracles: the server's own count of the bytes it got out before the client hung up, the second
-server's request log, ``zipfile``'s listing of the real bytes, and the exact text the CLI and
-the TUI show.
+server's request log, ``zipfile``'s listing of the real bytes, and the exact text the CLI shows
+(the TUI's side is in tests/test_safety_content_tui.py).
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import secrets
-import socket
-import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from moto.awslambda.models import LayerVersion
-from textual.worker import WorkerFailed
-from ui_fixtures import pilot_test
-from zipserver import ZipServer, build_zip, serving, zipfile_listing
+from hostile_content import (
+    BUFFERED,
+    FLOOD,
+    SESSION_TOKEN,
+    SIGNATURE,
+    WEST,
+    RelocatingSandbox,
+    assert_no_secret,
+    closed_port_url,
+    layer_zip,
+    publish,
+)
+from zipserver import ZipServer, serving, zipfile_listing
 
 from layer_tui.aws.contents import TAIL_BYTES, ContentAccessError, RemoteZip
 from layer_tui.aws.errors import AwsError
-from layer_tui.aws.models import Inventory
-from layer_tui.aws.session import AwsSession, SessionConfig
 from layer_tui.cli import main
 from layer_tui.sandbox import Sandbox
-
-WEST = "eu-west-1"
-MiB = 1024 * 1024
-#: Far more than the loopback socket buffers of both ends hold (a few MiB): a client that
-#: stopped reading leaves the server stuck well short of it.
-FLOOD = 64 * MiB
-#: What a server may get into the socket buffers after the client stopped reading.
-BUFFERED = 16 * MiB
-
-#: What AWS puts into a presigned content URL's query: the signature, and for temporary
-#: credentials the access key id (in the credential scope) and the session token.
-SIGNATURE = "9f3c" * 16
-ACCESS_KEY = "ASIAEXAMPLEKEY123456"
-SESSION_TOKEN = "IQoJb3JpZ2luX2VjEXAMPLEsessionTOKEN"
-SECRETS = (SIGNATURE, ACCESS_KEY, SESSION_TOKEN)
-#: Once a URL's query is gone, so are its parameters' names.
-QUERY_NAMES = ("X-Amz-Signature", "X-Amz-Credential", "X-Amz-Security-Token")
-PRESIGNED_QUERY = (
-    "X-Amz-Algorithm=AWS4-HMAC-SHA256"
-    f"&X-Amz-Credential={ACCESS_KEY}%2F20261122%2Feu-west-1%2Fs3%2Faws4_request"
-    "&X-Amz-Date=20261122T190000Z&X-Amz-Expires=600"
-    f"&X-Amz-Security-Token={SESSION_TOKEN}%2F%2B%3D&X-Amz-SignedHeaders=host"
-    f"&X-Amz-Signature={SIGNATURE}"
-)
-
-
-class RelocatingSandbox(Sandbox):
-    """The sandbox, its content URLs handed out through ``relocate`` (a hostile host)."""
-
-    relocate: Callable[[str], str] | None = None
-
-    def content_url(self, layer_version: LayerVersion) -> str:
-        url = super().content_url(layer_version)
-        return self.relocate(url) if self.relocate is not None else url
 
 
 @pytest.fixture
@@ -91,23 +59,6 @@ def other_host() -> Iterator[ZipServer]:
         yield server
 
 
-def layer_zip() -> bytes:
-    """Bigger than one tail read, so listing it asks for exactly TAIL_BYTES."""
-    return build_zip({
-        "python/geo/__init__.py": b"from .core import *\n",
-        "python/geo/core.py": b"def area(shape):\n    return 0\n" * 40,
-        "python/geo/data.txt": secrets.token_hex(150_000).encode(),
-    }, compression=zipfile.ZIP_STORED)  # fmt: skip
-
-
-def publish(sandbox: Sandbox, data: bytes) -> str:
-    published = sandbox.client("lambda", WEST).publish_layer_version(
-        LayerName="geo", Content={"ZipFile": data}, CompatibleRuntimes=["python3.12"]
-    )
-    assert published["Content"]["CodeSize"] == len(data) > TAIL_BYTES
-    return str(published["LayerVersionArn"])
-
-
 def inspect(sandbox: Sandbox, arn: str, capsys: pytest.CaptureFixture[str],
             *flags: str) -> tuple[int, str, str]:  # fmt: skip
     code = main(["inspect", arn, *flags, "--endpoint-url", sandbox.endpoint_url])
@@ -119,22 +70,6 @@ def one_line(err: str) -> str:
     assert err.endswith("\n") and err.count("\n") == 1, err
     assert "Traceback" not in err
     return err
-
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def closed_port_url(port: int | None = None, path: str = "/_content/geo/1") -> str:
-    return f"http://127.0.0.1:{port or closed_port()}{path}?{PRESIGNED_QUERY}"
-
-
-def assert_no_secret(*texts: str, query_gone: bool = True) -> None:
-    for text in texts:
-        for secret in SECRETS + (QUERY_NAMES if query_gone else ()):
-            assert secret not in text, f"{secret!r} leaked in {text!r}"
 
 
 # -- a 206 longer than its range ------------------------------------------------------------------
@@ -384,93 +319,3 @@ def test_describe_and_every_error_line_are_redacted() -> None:
     assert_no_secret(str(AwsError("X", bare)), query_gone=False)
     plain = "geo:3 is used by billing:1 (alias prod)? yes: arn:aws:lambda:eu-west-1:1:layer:geo:3"
     assert str(AwsError("X", plain)) == plain
-
-
-# -- the TUI --------------------------------------------------------------------------------------
-
-
-def tui_session(sandbox: Sandbox) -> AwsSession:
-    return AwsSession(
-        SessionConfig(endpoint_url=sandbox.endpoint_url, rate_per_second=500.0, demo=True)
-    )
-
-
-async def settle(app: Any, pilot: Any) -> None:
-    for _ in range(2):
-        with contextlib.suppress(WorkerFailed):  # the screen has shown why already
-            await app.workers.wait_for_complete()
-        await pilot.pause()
-
-
-def screen_text(screen: Any) -> str:
-    return "\n".join(str(widget.render()) for widget in screen.query("*")
-                     if hasattr(widget, "render"))  # fmt: skip
-
-
-@pilot_test
-async def test_the_tui_shows_no_presigned_secret(hostile: RelocatingSandbox) -> None:
-    """Attack: under the contents screen, first the listing and then a file's read go to an
-    unreachable host whose URL carries the signature, the credential and the token. Promise:
-    neither the screen (its findings, summary, error panel) nor any notification shows them."""
-    from layer_tui.ui.app import LayerTuiApp
-    from layer_tui.ui.screens.contents import ContentsScreen
-
-    arn = publish(hostile, layer_zip())
-    session = tui_session(hostile)
-
-    def no_scan(_session: Any, _regions: Any = None, **_: Any) -> Inventory:
-        from layer_tui import clock
-
-        return Inventory(session.account_id(), clock.now(), ())
-
-    app = LayerTuiApp(session.config, session=session, scan=no_scan, endpoint_label=None)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
-        port = closed_port()
-        hostile.relocate = lambda _: closed_port_url(port)
-        screen = ContentsScreen(app._ensure_session(), arn)
-        await app.push_screen(screen)
-        await settle(app, pilot)
-        shown = screen_text(screen)
-        assert str(port) in shown  # the fault did fire, and the screen says where
-        assert_no_secret(shown)
-        await pilot.press("escape")
-        await pilot.pause()
-
-        hostile.relocate = None  # the listing works; the file's read will not
-        screen = ContentsScreen(app._ensure_session(), arn)
-        await app.push_screen(screen)
-        await settle(app, pilot)
-        assert screen.report is not None and screen.report.files == 3
-        hostile.relocate = lambda _: closed_port_url(port)
-        core = next(e for e in screen.report.entries if e.path == "python/geo/core.py")
-        screen.open_entry(core)
-        await settle(app, pilot)
-        said = [n.message for n in app._notifications]
-        assert any(str(port) in m for m in said), said
-        assert_no_secret(*said, screen_text(screen))
-
-
-@pilot_test
-async def test_every_notification_is_redacted(hostile: RelocatingSandbox) -> None:
-    """Attack: a notification that quotes an exception naming a presigned URL without going
-    through describe() (any screen's own ``notify``). Promise: the one notification funnel
-    strips the query; the host and path still say where."""
-    from layer_tui.ui.app import LayerTuiApp
-
-    session = tui_session(hostile)
-
-    def no_scan(_session: Any, _regions: Any = None, **_: Any) -> Inventory:
-        from layer_tui import clock
-
-        return Inventory(session.account_id(), clock.now(), ())
-
-    app = LayerTuiApp(session.config, session=session, scan=no_scan, endpoint_label=None)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
-        port = closed_port()
-        app.screen.notify(f"could not open {closed_port_url(port)}", severity="error")
-        await pilot.pause()
-        said = [n.message for n in app._notifications]
-        assert any(f"127.0.0.1:{port}/_content/geo/1?" in m for m in said), said
-        assert_no_secret(*said)
