@@ -421,3 +421,31 @@ def test_a_profile_switch_mid_scan_never_shows_or_caches_the_old_accounts_layers
     assert [p.name for p in (cache_root / account_b.account_id).glob("*.json")] == [
         f"{REGION}.json"]
     assert {layer.name for r in saved.regions for layer in r.layers} == {"bravo-only", "geo"}
+
+
+def test_no_client_is_made_past_the_guarded_session() -> None:
+    """Guard for code added later (it held before this change too): outside ``aws/session.py``
+    (and the sandbox, which is the other side) nothing makes a boto3/botocore client itself —
+    every client comes from ``AwsSession``'s boto3 session, which carries the read-only and
+    account guards."""
+    import ast
+
+    import layer_tui
+
+    root = Path(layer_tui.__file__).parent
+    made: list[str] = []
+    for path in sorted(root.rglob("*.py")):
+        relative = path.relative_to(root).as_posix()
+        if relative == "aws/session.py" or relative.startswith("sandbox/"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                continue
+            if node.func.attr not in ("client", "resource", "create_client"):
+                continue
+            receiver: ast.expr = node.func.value
+            while isinstance(receiver, ast.Attribute | ast.Call):
+                receiver = receiver.value if isinstance(receiver, ast.Attribute) else receiver.func
+            if isinstance(receiver, ast.Name) and receiver.id in ("boto3", "botocore"):
+                made.append(f"{relative}:{node.lineno}")
+    assert made == []
