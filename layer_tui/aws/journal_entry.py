@@ -86,6 +86,8 @@ class Kept:
     args: Mapping[str, Kind] = field(default_factory=dict)
     result: Mapping[str, Kind] | Kind = field(default_factory=dict)
     extra: Mapping[str, Kind] = field(default_factory=dict)
+    #: ``args`` a line of this action is not readable without (what undo and recovery act on).
+    required: tuple[str, ...] = ()
 
     def keep_result(self, value: Any) -> dict[str, Any]:
         if callable(self.result):
@@ -102,6 +104,7 @@ _S3_OBJECT: dict[str, Kind] = {"Bucket": _text, "Key": _text, "LayerName": _text
 KEPT: dict[str, Kept] = {
     BATCH_ACTION: Kept(
         args={"kind": _text, "targets": _texts},
+        required=("kind",),
         result=_counts,
         # A publish through S3 names its carrier object and the upload's digest, so that
         # recovery can find the version by CodeSha256 and remove the object.
@@ -110,12 +113,14 @@ KEPT: dict[str, Kept] = {
     ),
     "UpdateFunctionConfiguration": Kept(
         args={"FunctionName": _text, "Layers": _texts, "RevisionId": _text},
+        required=("FunctionName",),
         result={"FunctionName": _text, "FunctionArn": _text, "RevisionId": _text,
                 "LastUpdateStatus": _text, "State": _text, "Layers": _layer_arns},
         extra={"before": _texts, "after": _texts},
     ),
     "DeleteLayerVersion": Kept(
         args={"LayerName": _text, "VersionNumber": _number},
+        required=("LayerName", "VersionNumber"),
         extra={"arn": _text, "backup": _text, "consumers": _texts, "grants": _texts,
                "undo_batches": _texts},
     ),
@@ -123,12 +128,13 @@ KEPT: dict[str, Kept] = {
         args={"LayerName": _text, "CompatibleRuntimes": _texts,
               "CompatibleArchitectures": _texts, "ZipBytes": _number, "Unzipped": _number,
               "S3Bucket": _text, "S3Key": _text, "CodeSha256": _text},
+        required=("LayerName",),
         result={"LayerArn": _text, "LayerVersionArn": _text, "Version": _number,
                 "CreatedDate": _text,
                 "Content": _fields({"CodeSha256": _text, "CodeSize": _number})},
     ),
-    "PutObject": Kept(args=_S3_OBJECT),
-    "DeleteObject": Kept(args=_S3_OBJECT),
+    "PutObject": Kept(args=_S3_OBJECT, required=("Bucket", "Key")),
+    "DeleteObject": Kept(args=_S3_OBJECT, required=("Bucket", "Key")),
     ROTATED_ACTION: Kept(args={"uncarried": _texts}),
 }
 _NOTHING = Kept()
@@ -198,6 +204,9 @@ class JournalEntry:
         if not identity or not action:
             raise Malformed("no id or no action")
         rule = KEPT.get(action, _NOTHING)
+        args = kept(rule.args, data.get("args", {}))
+        if missing := [name for name in rule.required if name not in args]:
+            raise Malformed(f"a {action} line without {', '.join(missing)}")
         batch = data.get("batch")
         result = data.get("result")
         error = data.get("error")
@@ -209,7 +218,7 @@ class JournalEntry:
             account=_text(data.get("account", "")),
             profile=_text(data.get("profile", "")),
             region=_text(data.get("region", "")),
-            args=kept(rule.args, data.get("args", {})),
+            args=args,
             at=_text(data.get("at", "")),
             batch=None if batch is None else _text(batch),
             result=None if result is None else rule.keep_result(result),

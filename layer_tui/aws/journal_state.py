@@ -57,6 +57,8 @@ class UndoLedger:
                 continue
             if entry.extra.get("kind") != "repin" or not entry.ok or not entry.batch:
                 continue
+            if "before" not in entry.extra or "after" not in entry.extra:
+                continue  # not an update undo could put back
             batch = entry.batch
             if batch not in self.updates:
                 self.updates[batch] = {}

@@ -131,6 +131,11 @@ class _Route:
     pattern: re.Pattern[str]
     required_query: tuple[tuple[str, str], ...]
     specificity: int
+    #: Required members sent in the query string (S3 AbortMultipartUpload's uploadId) and how
+    #: many in headers (CopyObject's x-amz-copy-source): what tells apart operations that share
+    #: a method and a path (DeleteObject, PutObject).
+    query_members: tuple[str, ...] = ()
+    header_members: int = 0
 
 
 class OperationCatalog:
@@ -163,7 +168,8 @@ class OperationCatalog:
             match = route.pattern.match(path)
             if match is None:
                 continue
-            if all(query.get(key, [None])[0] == value for key, value in route.required_query):
+            if all(query.get(key, [None])[0] == value for key, value in route.required_query
+                   ) and all(key in query for key in route.query_members):
                 return route.operation, match.groupdict()
         return f"{method} {path}", {}
 
@@ -179,7 +185,9 @@ class OperationCatalog:
                 return
             self._protocols[service] = model.protocol
             routes = [_route(model.operation_model(name)) for name in model.operation_names]
-            routes.sort(key=lambda route: (-len(route.required_query), -route.specificity))
+            # Headers are not seen here: on a tie, the route that needs none goes first.
+            routes.sort(key=lambda route: (-len(route.required_query), -route.specificity,
+                                           route.header_members))
             self._routes[service] = routes
 
 
@@ -200,12 +208,17 @@ def _route(operation: Any) -> _Route:
         else:
             regex += re.escape(piece)
             literal += len(piece)
+    shape = operation.input_shape
+    needed = [shape.members[name].serialization for name in shape.required_members] if shape else []
     return _Route(
         operation=operation.name,
         method=str(http["method"]),
         pattern=re.compile(f"^{regex}/?$"),
         required_query=required_query,
         specificity=literal,
+        query_members=tuple(str(m.get("name")) for m in needed
+                            if m.get("location") == "querystring"),
+        header_members=sum(1 for m in needed if m.get("location") == "header"),
     )
 
 
