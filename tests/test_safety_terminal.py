@@ -52,9 +52,12 @@ def raw_unsafe(text: str, *, allowed: str = "\n") -> list[str]:
 
 @pytest.fixture(scope="module")
 def hostile() -> Iterator[tuple[Sandbox, str]]:
-    """A sandbox with the hostile layer published in eu-west-1 (tests here only read it)."""
+    """A sandbox with the hostile layer published in eu-west-1, twice (its versions differ in
+    every file but the README); yields version 1's ARN. Tests here only read it."""
     with Sandbox(regions=(REGION,)) as sandbox:
-        yield sandbox, publish_hostile_layer(sandbox.client("lambda", REGION))
+        first = publish_hostile_layer(sandbox.client("lambda", REGION))
+        publish_hostile_layer(sandbox.client("lambda", REGION), revision=2)
+        yield sandbox, first
 
 
 # -- the core function -----------------------------------------------------------------------
@@ -147,7 +150,7 @@ def test_inventory_json_keeps_the_exact_description(
     assert code == 0
     assert out.isascii() and raw_unsafe(out) == []
     (layer,) = json.loads(out)["regions"][0]["layers"]
-    assert layer["versions"][0]["description"] == DESCRIPTION
+    assert {v["description"] for v in layer["versions"]} == {DESCRIPTION}
 
 
 class HostileErrors(Interceptor):
@@ -268,6 +271,44 @@ async def test_contents_tree_largest_files_and_findings_show_escapes(
         for visible in ("\\x1b]0;pwned\\x07title.py", "\\x1b[2Jclear.py", "\\x9b2Jc1.py",
                         "invoice\\u202egpj.py", "same\\u200bname.py", "two\\nlines.py"):
             assert shown.count(visible) >= 2, visible  # in the tree and in the largest files
+
+
+@pilot_test
+async def test_entry_diff_shows_hostile_names_with_escapes(hostile: tuple[Sandbox, str]) -> None:
+    """Attack: `c` on version 2, which changed every hostile file of version 1.
+    Promise: the diff table paints no raw control character and names each file with escapes."""
+    sandbox, first = hostile
+    app = contents_app(sandbox)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_hostile_contents(app, pilot, first.replace(":1", ":2"))
+        screen.compare_with(first)
+        await settle(app, pilot)
+        assert screen.mode == "contents-diff"
+        assert len(screen.diff_view.table.shown_rows) == len(ENTRY_NAMES) - 1
+        assert_nothing_raw(app)
+        shown = screen_text(app)
+        for visible in ("\\x1b]0;pwned\\x07top.py", "\\x1b[2Jclear.py", "\\x9b2Jc1.py",
+                        "invoice\\u202egpj.py", "two\\nlines.py"):
+            assert visible in shown, visible
+
+
+def test_every_table_cell_is_escaped_however_it_was_built() -> None:
+    """Attack: a screen that builds a cell as a raw rich Text (not through formatting.text),
+    holding OSC 0 and U+202E. Promise: the table row shows it escaped, keeps its style, and the
+    filter matches what is shown."""
+    from rich.text import Text
+
+    from layer_tui.ui.widgets.table_model import TableRow
+
+    cell = Text("geo ", style="bold")
+    # (rich itself drops BEL, BS and CR from a Text, but keeps ESC and bidi characters.)
+    cell.append("\x1b]0;pwned\u202e", style="red")
+    row = TableRow.build("arn", [cell, Text("plain")], ["geo", "plain"])
+    assert row.cells[0].plain == "geo \\x1b]0;pwned\\u202e"
+    assert row.cells[1].plain == "plain"
+    assert row.haystack == "geo \\x1b]0;pwned\\u202e\tplain"
+    red = [span for span in row.cells[0].spans if span.style == "red"]
+    assert red and red[-1].end == len(row.cells[0].plain)
 
 
 @pilot_test

@@ -50,23 +50,24 @@ DESCRIPTION = f"hostile {TITLE}{CLEAR}{CLIPBOARD} {RIGHT_TO_LEFT}txt.exe"
 LAYER_NAME = "hostile-names"
 
 
-def hostile_archive() -> bytes:
+def hostile_archive(revision: int = 1) -> bytes:
+    """Every file but the README changes with ``revision``: a diff of two lists each name."""
     builder = ArchiveBuilder()
     for name in ENTRY_NAMES:
         if name.endswith("README.txt"):
             builder.add(name, README_TEXT)
         else:
-            builder.add(name, f"# {name!r}\nVALUE = 1\n")
+            builder.add(name, f"# {name!r}\nVALUE = {revision}\n")
     return builder.build()
 
 
-def publish_hostile_layer(lambda_client: Any, *, name: str = LAYER_NAME) -> str:
+def publish_hostile_layer(lambda_client: Any, *, name: str = LAYER_NAME, revision: int = 1) -> str:
     """Publishes the hostile layer through ``lambda_client`` (over HTTP, as a user would);
     returns its version ARN."""
     response = lambda_client.publish_layer_version(
         LayerName=name,
         Description=DESCRIPTION,
-        Content={"ZipFile": hostile_archive()},
+        Content={"ZipFile": hostile_archive(revision)},
         CompatibleRuntimes=["python3.12"],
     )
     return str(response["LayerVersionArn"])
