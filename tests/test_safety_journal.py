@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from test_crash import KillChild, run_child
 from test_repin import REGION, estate, geo, layers_of, make_ops, tiny_zip  # noqa: F401
+from ui_fixtures import pilot_test
 
 from layer_tui.aws.journal import Journal
 from layer_tui.aws.operations import LayerOperations
@@ -408,3 +409,28 @@ def test_sigkill_mid_s3_publish_settles_at_the_next_start(
         assert (after["result"] or {}).get("Version") == (2 if published else None)
     assert recover(ops) == []
     assert interrupted_work(ops.journal) == []
+
+
+@pilot_test
+async def test_the_undo_dialog_shows_deleted_targets_before_ctrl_s(
+    estate: Sandbox, tmp_path: Path,  # noqa: F811
+) -> None:
+    """Attack: the operator presses u, then ctrl+s, trusting "each function gets back the list
+    it had before" after the old version was deleted. Promise: the dialog says which version is
+    gone before anything can be applied, ctrl+s does nothing, and no function changes."""
+    from test_ui_dialogs import Host, screen_text, settle
+
+    from layer_tui.ui.dialogs.undo import UndoDialog
+
+    ops = make_ops(estate, tmp_path)
+    repin_all(ops, estate)
+    estate.client("lambda", REGION).delete_layer_version(LayerName="geo", VersionNumber=1)
+    app = Host(lambda: UndoDialog(ops))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(app, pilot)
+        shown = screen_text(app)
+        assert "geo:1 no longer exists (deleted since the repin)" in shown
+        assert app.screen.query_one("#apply").disabled
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+    assert all(geo(estate, 3) in layers_of(estate, n) for n in NAMES)

@@ -6,8 +6,9 @@ mid-call still leaves a trace of what it was about to do; a "before" without its
 (``journal_entry.KEPT``): never content bytes, environments, code locations or credentials.
 The directory is 0700 and every file 0600.
 
-The journal rotates by size: ``journal.jsonl`` becomes ``journal.jsonl.1`` (older files move
-up one number; none is deleted) and the new file starts with a ``Rotated`` line and copies of
+The journal rotates by size: ``journal.jsonl`` becomes ``journal.jsonl.N``, N one more than the
+newest rotated file's (``.1`` is the oldest; none is deleted, none renamed again), and the new
+file starts with a ``Rotated`` line and copies of
 the lines still open — batches and calls without their closing line, and the newest repin
 batches not yet undone. So start-up recovery and ``u`` read one small file, however long the
 history; a repin batch too old to be carried is named in the ``Rotated`` line, and undo reads
@@ -44,8 +45,9 @@ from layer_tui.aws.paths import journal_path
 
 __all__ = ["BATCH_ACTION", "Journal", "JournalEntry", "owner_alive", "this_process"]
 
-#: Rotate once the file would pass this size.
-ROTATE_AT = 4 * 1024 * 1024
+#: Rotate once the file would pass this size: about 1,200 lines, which start-up reads in a
+#: few tens of milliseconds even on a busy 2-core bastion (4 MB took over 0.2 s there).
+ROTATE_AT = 1024 * 1024
 _FILE_MODE = 0o600
 _DIR_MODE = 0o700
 
@@ -212,11 +214,9 @@ class Journal:
                 out.write("\n")
             out.flush()
             os.fsync(out.fileno())
-        older = self.older_files()
-        for number in range(len(older), 0, -1):
-            os.replace(older[number - 1], self._numbered(number + 1))
-        # A hard link, then an atomic replace: a reader always finds a whole active file.
-        os.link(self.path, self._numbered(1))
+        # A hard link, then an atomic replace: a reader always finds a whole current file.
+        os.link(self.path, self._numbered(self._rotated_numbers()[0] + 1
+                                          if self._rotated_numbers() else 1))
         os.replace(fresh, self.path)
 
     def _header(self, entries: list[JournalEntry]) -> list[str]:
@@ -229,14 +229,19 @@ class Journal:
     def _numbered(self, number: int) -> Path:
         return self.path.with_name(f"{self.path.name}.{number}")
 
+    def _rotated_numbers(self) -> list[int]:
+        """The numbers of the rotated files, highest (newest) first."""
+        prefix = self.path.name + "."
+        try:
+            names = os.listdir(self.path.parent)
+        except FileNotFoundError:
+            return []
+        return sorted((int(n[len(prefix):]) for n in names
+                       if n.startswith(prefix) and n[len(prefix):].isdigit()), reverse=True)
+
     def older_files(self) -> list[Path]:
-        """The rotated files, newest first (``journal.jsonl.1``, ``.2``, …)."""
-        files = []
-        number = 1
-        while self._numbered(number).exists():
-            files.append(self._numbered(number))
-            number += 1
-        return files
+        """The rotated files, newest first."""
+        return [self._numbered(n) for n in self._rotated_numbers()]
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -279,7 +284,7 @@ class Journal:
                 if not line.strip():
                     continue
                 try:
-                    yield JournalEntry.from_json(json.loads(line))
+                    yield JournalEntry.from_json(json.loads(line.decode("utf-8")))
                 except (ValueError, Malformed, RecursionError):
                     unreadable.append(number)
 

@@ -78,7 +78,15 @@ def interrupted_work(journal: Journal) -> list[Interrupted]:
     """
     entries = [e for e in journal.entries() if e.action != ROTATED_ACTION]
     closed = {e.id: e for e in entries if e.phase == "after"}
-    opened = [e for e in entries if e.phase == "before" and not owner_alive(e.owner)]
+    alive: dict[tuple[object, ...], bool] = {}  # one /proc read per writer, not per line
+
+    def dead(owner: dict[str, Any] | None) -> bool:
+        key = tuple(sorted((owner or {}).items()))
+        if key not in alive:
+            alive[key] = owner_alive(owner)
+        return not alive[key]
+
+    opened = [e for e in entries if e.phase == "before" and dead(e.owner)]
     open_batches = {
         e.batch: Interrupted(str(e.args.get("kind", "batch")), e.batch, e.account, marker=e)
         for e in opened
