@@ -27,7 +27,8 @@ from layer_tui.aws.operations import LayerOperations
 from layer_tui.aws.session import AwsSession, SessionConfig
 from layer_tui.sandbox import Sandbox
 from layer_tui.ui.dialogs.base import StatusLine
-from layer_tui.ui.dialogs.delete import DeleteVersionDialog, KeepNewestDialog
+from layer_tui.ui.dialogs.delete import DeleteVersionDialog
+from layer_tui.ui.dialogs.keep_newest import KeepNewestDialog
 
 REGION = "eu-west-1"
 SIZE = (120, 40)
@@ -178,7 +179,7 @@ async def test_delete_unused_version_cancel_first_tab_enter_deletes(
     version = version_of(ops, "geo", 1)
     app = Host(lambda: DeleteVersionDialog(ops, [version]))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await settle(app, pilot)  # Delete waits for the live check
         assert app.screen.focused is not None and app.screen.focused.id == "cancel"
         assert version.arn in screen_text(app)
         assert "no function uses it" in screen_text(app)
@@ -217,7 +218,7 @@ async def test_delete_used_version_needs_the_exact_name(box: Sandbox, tmp_path: 
     assert [c.function for c in version.consumers] == ["orders-api"]
     app = Host(lambda: DeleteVersionDialog(ops, [version]))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await settle(app, pilot)  # Delete waits for the live check
         assert app.screen.focused is not None and app.screen.focused.id == "confirm-name"
         text = screen_text(app)
         assert "orders-api ($LATEST)" in text and "next deploy" in text
@@ -250,7 +251,7 @@ async def test_keep_newest_deletes_old_unused_versions_one_journal_line_each(
     layer = layer_of(ops, "geo")
     app = Host(lambda: KeepNewestDialog(ops, layer.versions, keep=3))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await settle(app, pilot)  # Delete waits for the live check
         # keep 3 → 2 would go, and 1 is used: only 2 is planned.
         assert "layer:geo:2" in screen_text(app) and "layer:geo:1" not in screen_text(app)
         field = app.screen.query_one("#keep", Input)
@@ -275,6 +276,7 @@ async def test_delete_in_read_only_refuses_in_one_line(box: Sandbox, tmp_path: P
     ops = make_ops(box, tmp_path, read_only=True)
     app = Host(lambda: DeleteVersionDialog(ops, [version_of(ops, "geo", 1)]))
     async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)  # Delete waits for the live check
         await pilot.press("tab", "enter")
         await settle(app, pilot)
         assert "read-only" in status_text(app)

@@ -175,7 +175,7 @@ class ChangeActions:
 
     @work(exclusive=True, group="change")
     async def action_keep_newest(self) -> None:
-        from layer_tui.ui.dialogs.delete import KeepNewestDialog
+        from layer_tui.ui.dialogs.keep_newest import KeepNewestDialog
 
         layer = self._selected_layer()
         if layer is None:
