@@ -33,9 +33,6 @@ from layer_tui.aws.session import AwsSession
 
 GrantKind = Literal["account", "organization", "everyone"]
 
-#: The journal's action for a batch's opening and closing lines (``operations.BATCH_ACTION``).
-_BATCH_ACTION = "Batch"
-
 
 @dataclass(frozen=True)
 class Grant:
@@ -210,39 +207,22 @@ def undo_dependencies(journal: Journal, account: str, arn: str) -> tuple[UndoDep
 def undo_dependencies_of(
     journal: Journal, account: str, arns: Iterable[str]
 ) -> dict[str, tuple[UndoDependency, ...]]:
-    """``undo_dependencies`` for several versions in one pass over the journal.
+    """``undo_dependencies`` for several versions in one reading of the journal.
 
-    Read as ``undo.last_repin_batch`` reads it: a function counts until an undo of its update
-    succeeded, and a batch stops counting once an undo ran through to its end.
+    The journal's own ledger says which repin updates undo would still put back (per
+    function, batches an undo ran through to its end excluded, rotated files included); a
+    version counts for a batch when undo would put a function back on it.
     """
     wanted = set(arns)
-    moved: dict[tuple[str, str], list[str]] = {}  # (version, batch) → functions moved away
-    undone: set[tuple[str, str]] = set()
-    settled: set[str] = set()
-    for entry in journal.entries():
-        if entry.account != account or entry.phase != "after":
-            continue
-        if entry.action == _BATCH_ACTION and entry.args.get("kind") == "undo":
-            if not (entry.result or {}).get("interrupted"):
-                settled.add(str(entry.extra.get("undoes")))
-            continue
-        if entry.action != "UpdateFunctionConfiguration" or not entry.ok:
-            continue
-        function = str(entry.args.get("FunctionName", ""))
-        if entry.extra.get("kind") == "undo":
-            undone.add((str(entry.extra.get("undoes")), function))
-            continue
-        if entry.extra.get("kind") != "repin" or not entry.batch:
-            continue
-        before = set(entry.extra.get("before") or ())
-        after = set(entry.extra.get("after") or ())
-        for arn in wanted.intersection(before - after):
-            moved.setdefault((arn, entry.batch), []).append(function)
+    ledger = journal.undo_ledger(account, every=True)
     found: dict[str, list[UndoDependency]] = {arn: [] for arn in wanted}
-    for (arn, batch), functions in moved.items():
-        waiting = [f for f in functions if (batch, f) not in undone]
-        if batch not in settled and waiting:
-            found[arn].append(UndoDependency(batch, tuple(dict.fromkeys(waiting))))
+    for batch in reversed(ledger.open_batches(account)):  # oldest first
+        moved: dict[str, list[str]] = {}
+        for update in ledger.remaining(batch):
+            for arn in wanted.intersection(set(update.before) - set(update.after)):
+                moved.setdefault(arn, []).append(update.function)
+        for arn, functions in moved.items():
+            found[arn].append(UndoDependency(batch, tuple(dict.fromkeys(functions))))
     return {arn: tuple(dependencies) for arn, dependencies in found.items()}
 
 
