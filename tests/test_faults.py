@@ -19,6 +19,7 @@ otherwise hide as "native files could not be read").
 
 from __future__ import annotations
 
+import random
 import socket
 import time
 import urllib.error
@@ -350,6 +351,9 @@ def native_layer() -> bytes:
     for n, (arch, size) in enumerate((("x86_64", 9000), ("arm64", 7000), ("x86_64", 5000))):
         builder.add(f"python/geo/_speedups{n}.so", elf_image(arch, executable=False,
                                                                 size=size, seed=n))
+        # Data that does not compress, so each header read lies too far from the next for
+        # the reader to coalesce them into one request.
+        builder.add(f"python/geo/table{n}.bin", random.Random(n).randbytes(300_000))
     return builder.build()
 
 

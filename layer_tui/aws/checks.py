@@ -3,175 +3,59 @@
 The facts the checks rely on (where runtimes look under /opt, which runtimes AWS deprecated and
 when) live in ``layer_tui/data/*.json`` with their source and date, so updating them is an edit
 to data, not code. Every check is a pure function of the listing and the version's metadata,
-except the architecture check, which reads ELF headers through a callback it is handed.
+except those of content (native code, symlinks, wheel tags, bootstrap), which read members'
+heads through a reader they are handed. Layout lives in ``layout``, runtime fit in
+``runtime_fit``, archive hygiene in ``hygiene``, native code in ``native``.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
 from typing import Any
 
-from layer_tui import clock
-from layer_tui.aws.findings import Finding, Level, ReadHead, layer_layout, load_data
-from layer_tui.aws.native import check_architecture
+from layer_tui.aws.findings import Finding, Level, ReadHead, layer_layout
+from layer_tui.aws.hygiene import check_symlinks, symlink_entries
+from layer_tui.aws.layout import check_layout
+from layer_tui.aws.lifecycle import lifecycle_findings, runtime_table
+from layer_tui.aws.member_heads import MAX_MEMBERS, HeadSource, per_member
+from layer_tui.aws.native import (
+    HEAD_BYTES,
+    architecture_findings,
+    choose_candidates,
+    native_code_candidates,
+    scan_heads,
+)
+from layer_tui.aws.runtime_fit import (
+    check_bootstrap,
+    check_extension_abi,
+    check_musl,
+    runtime_family,
+)
 from layer_tui.aws.zipformat import ZipEntry
 
 #: Function code plus all its layers, unzipped (AWS Lambda quotas).
 UNZIPPED_LIMIT = 262_144_000
 #: Above this share of the limit, say so before it bites.
 WARN_SHARE = 0.9
-_MAX_LISTED = 5
-_RUNTIME = re.compile(r"^(?P<family>[a-z]+?)(?P<version>\d+(?:\.\d+)*)?(?:\.x|\.al2\d*)?$")
 
 
 # -- data ----------------------------------------------------------------------------------------
 
 
-@cache
 def deprecated_runtimes() -> dict[str, Any]:
-    """The shipped table: ``{"source", "as_of", "runtimes": {id: {"deprecated", "source"}}}``."""
-    return load_data("deprecated_runtimes.json")
-
-
-def runtime_family(runtime: str) -> tuple[str, str]:
-    """``python3.12`` → (python, 3.12), ``nodejs20.x`` → (nodejs, 20), ``go1.x`` → (go, 1)."""
-    match = _RUNTIME.match(runtime)
-    if match is None:
-        return runtime, ""
-    return match["family"], match["version"] or ""
-
-
-def _search_path(template: str, version: str) -> str:
-    return template.format(version=version, major=version.split(".")[0])
-
-
-def _template_regex(template: str) -> re.Pattern[str]:
-    pattern = re.escape(template)
-    pattern = pattern.replace(re.escape("{version}"), r"(?P<v>\d+(?:\.\d+)*)")
-    pattern = pattern.replace(re.escape("{major}"), r"(?P<v>\d+)")
-    return re.compile(pattern)
-
-
-# -- layout --------------------------------------------------------------------------------------
-
-
-def check_layout(entries: Sequence[ZipEntry], runtimes: Sequence[str]) -> list[Finding]:
-    """Top-level names no runtime looks at, missing language roots, version-bound folders
-    that no declared runtime reads, and zips inside the zip."""
-    search_paths: list[dict[str, Any]] = layer_layout()["search_paths"]
-    roots = {p["path"].split("/", 1)[0] for p in search_paths}
-    paths = [e.path for e in entries]
-    findings: list[Finding] = []
-
-    top: dict[str, bool] = {}  # name -> is a folder
-    for path in paths:
-        name, sep, _ = path.partition("/")
-        top[name] = top.get(name, False) or bool(sep)
-    stray = sorted(name for name in top if name and name not in roots)
-    for name in stray[:_MAX_LISTED]:
-        shown = f"{name}/" if top[name] else name
-        nested = [r for r in sorted(roots) if any(p.startswith(f"{name}/{r}/") for p in paths)]
-        hint = (
-            f"; it holds {nested[0]}/, so the zip was made one folder too high"
-            if nested
-            else ""
-        )
-        findings.append(
-            Finding("warning", "layout", f"{shown} is not on any runtime's path under /opt{hint}",
-                    shown)
-        )
-    if len(stray) > _MAX_LISTED:
-        findings.append(
-            Finding("warning", "layout",
-                    f"{len(stray) - _MAX_LISTED} more top-level names are on no runtime's path")
-        )
-
-    for runtime in runtimes:
-        family, version = runtime_family(runtime)
-        templates = [p["path"] for p in search_paths if p["family"] == family]
-        if not templates:
-            continue
-        wanted = [_search_path(t, version) for t in templates]
-        if not any(path.startswith(w) for path in paths for w in wanted):
-            findings.append(
-                Finding("warning", "layout",
-                        f"declared for {runtime} but has nothing under "
-                        f"{' or '.join(wanted)}: {runtime} does not look anywhere else")
-            )
-    findings.extend(_version_bound_folders(paths, runtimes, search_paths))
-
-    nested_zips = [e.path for e in entries if not e.is_dir and e.path.lower().endswith(".zip")]
-    for path in nested_zips[:_MAX_LISTED]:
-        findings.append(
-            Finding("warning", "layout",
-                    f"{path} is a zip inside the zip: Lambda extracts the layer once and "
-                    "never unpacks archives inside it", path)
-        )
-    if len(nested_zips) > _MAX_LISTED:
-        more = len(nested_zips) - _MAX_LISTED
-        findings.append(Finding("warning", "layout", f"{more} more zips inside the zip"))
-    return findings
-
-
-def _version_bound_folders(
-    paths: Sequence[str], runtimes: Sequence[str], search_paths: Sequence[dict[str, Any]]
-) -> list[Finding]:
-    """``python/lib/python3.9/site-packages/`` in a python3.12 layer is dead weight."""
-    findings: list[Finding] = []
-    for spec in search_paths:
-        template: str = spec["path"]
-        if "{" not in template or spec["family"] is None:
-            continue
-        family = spec["family"]
-        declared = [r for r in runtimes if runtime_family(r)[0] == family]
-        if not declared:
-            continue
-        readable = {_search_path(template, runtime_family(r)[1]) for r in declared}
-        regex = _template_regex(template)
-        seen: set[str] = set()
-        for path in paths:
-            match = regex.match(path)
-            if match is None or match[0] in readable or match[0] in seen:
-                continue
-            seen.add(match[0])
-            findings.append(
-                Finding("warning", "layout",
-                        f"{match[0]} is read only by {family} {match['v']}; this layer is "
-                        f"declared for {', '.join(declared)}", match[0])
-            )
-    return findings
+    """The shipped lifecycle table (``layer_tui/data/runtimes.json``, read by ``lifecycle``)."""
+    return runtime_table()
 
 
 # -- runtime -------------------------------------------------------------------------------------
 
 
 def check_runtimes(runtimes: Sequence[str], today: date | None = None) -> list[Finding]:
-    """Declared runtimes AWS has deprecated (warning) or will deprecate (info), with the date."""
-    table = deprecated_runtimes()
-    today = today or clock.now().date()
-    findings: list[Finding] = []
-    for runtime in runtimes:
-        row = table["runtimes"].get(runtime)
-        if row is None:
-            continue
-        when = date.fromisoformat(row["deprecated"])
-        if when <= today:
-            findings.append(
-                Finding("warning", "runtime",
-                        f"{runtime} was deprecated by AWS Lambda on {when.isoformat()} "
-                        f"(source: {row['source']})")
-            )
-        else:
-            findings.append(
-                Finding("info", "runtime",
-                        f"{runtime} is scheduled for deprecation on {when.isoformat()} "
-                        f"(source: {row['source']})")
-            )
-    return findings
+    """Declared runtimes past or near a lifecycle date: blocked updates are errors (a repin will
+    fail), blocked creates and deprecation warnings, a deprecation within 90 days an info."""
+    return lifecycle_findings(runtimes, today)
 
 
 # -- size ----------------------------------------------------------------------------------------
@@ -259,18 +143,51 @@ def consumer_budget(
 # -- all together ---------------------------------------------------------------------------------
 
 
+def _content_findings(
+    entries: Sequence[ZipEntry],
+    runtimes: Sequence[str],
+    architectures: Sequence[str],
+    source: HeadSource | None,
+) -> list[Finding]:
+    """The checks that read members' heads, all heads fetched in one batch."""
+    candidates = native_code_candidates(entries)
+    chosen = choose_candidates(candidates, MAX_MEMBERS) if source is not None else []
+    links = symlink_entries(entries)
+    wheels = [e for e in entries if e.path.endswith(".dist-info/WHEEL")][:MAX_MEMBERS]
+    heads: dict[str, bytes] = {}
+    findings: list[Finding] = []
+    if source is not None:
+        read = source([*chosen, *links, *wheels], HEAD_BYTES)
+        heads = read.heads
+        missed = {*read.unreadable, *read.skipped}
+        scan = scan_heads(candidates, chosen, heads,
+                          sum(1 for e in chosen if e.path in missed))
+        findings += architecture_findings(scan, architectures)
+        findings += check_symlinks(entries, heads)
+    findings += check_musl(entries, heads)
+    findings += check_bootstrap(entries, runtimes, heads)
+    return findings
+
+
 def run_checks(
     entries: Sequence[ZipEntry],
     *,
     runtimes: Sequence[str] = (),
     architectures: Sequence[str] = (),
     read_head: ReadHead | None = None,
+    read_heads: HeadSource | None = None,
     today: date | None = None,
 ) -> tuple[Finding, ...]:
-    """Every check, errors first; the architecture check runs only with ``read_head``."""
+    """Every check, errors first.
+
+    The checks of content (native code, symlink targets, wheel tags, bootstrap) run only
+    with a reader: ``read_heads`` reads many heads per request (``RangeHeads``),
+    ``read_head`` one member at a time (a local zip).
+    """
+    source = read_heads or (per_member(read_head) if read_head is not None else None)
     findings = check_layout(entries, runtimes)
-    if read_head is not None:
-        findings += check_architecture(entries, architectures, read_head)
+    findings += check_extension_abi([e.path for e in entries], runtimes)
+    findings += _content_findings(entries, runtimes, architectures, source)
     findings += check_runtimes(runtimes, today)
     findings += check_size(sum(e.size for e in entries if not e.is_dir))
     order = {"error": 0, "warning": 1, "info": 2}
@@ -289,4 +206,5 @@ __all__ = [
     "deprecated_runtimes",
     "layer_layout",
     "run_checks",
+    "runtime_family",
 ]

@@ -39,10 +39,20 @@ def load_data(name: str) -> dict[str, Any]:
     return data
 
 
+def plural(count: int, singular: str, many: str | None = None) -> str:
+    """``1 arm64 binary``, ``3 arm64 binaries``: the count and the word that agrees with it."""
+    if count == 1:
+        return f"{count} {singular}"
+    if many is None:
+        y_to_ies = singular.endswith("y") and singular[-2:-1] not in ("a", "e", "o", "u")
+        many = singular[:-1] + "ies" if y_to_ies else singular + "s"
+    return f"{count} {many}"
+
+
 @cache
 def layer_layout() -> dict[str, Any]:
     """Where runtimes look under /opt: ``{"source", "as_of", "search_paths": [...]}``."""
     return load_data("layer_layout.json")
 
 
-__all__ = ["Finding", "Level", "ReadHead", "layer_layout", "load_data"]
+__all__ = ["Finding", "Level", "ReadHead", "layer_layout", "load_data", "plural"]

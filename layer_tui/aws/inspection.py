@@ -1,6 +1,7 @@
 """``inspect``: a layer version's metadata, its zip listing and the findings about both.
 
-Only the zip's tail and central directory travel (plus up to 64 small ELF header reads), so
+Only the zip's tail and central directory travel (plus the heads of members that may be
+native code, coalesced into few bounded Range reads: ``member_heads``), so
 inspecting a 250 MB layer costs kilobytes to a few megabytes. Failures to read the contents
 become findings in the report rather than exceptions: the metadata-only checks (runtimes)
 still have something to say about a version whose zip cannot be read.
@@ -17,6 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from layer_tui.aws.checks import Finding, run_checks
 from layer_tui.aws.contents import ContentAccessError, ContentsError, RemoteZip
+from layer_tui.aws.member_heads import RangeHeads
 from layer_tui.aws.zipformat import ZipEntry
 
 #: AWS validates none of this client-side (botocore does not check patterns or maxima), and a
@@ -141,7 +143,7 @@ def inspect_layer_version(lambda_client: Any, arn: str, *, with_elf: bool = True
             entries,
             runtimes=runtimes,
             architectures=architectures,
-            read_head=archive.read_member_head if with_elf else None,
+            read_heads=RangeHeads(archive.read_range, archive.size) if with_elf else None,
         )
         if archive.downloaded_whole:
             findings += (
