@@ -187,7 +187,8 @@ def architecture_findings(scan: NativeScan, architectures: Sequence[str]) -> lis
         findings.append(Finding(
             "error", "platform",
             f"{plural(len(paths), 'file')} built on {where} ({label}): Lambda runs Linux, so "
-            f"they cannot load there; {_rebuild_hint(paths, declared)}: {_examples(paths)}",
+            f"{'it' if len(paths) == 1 else 'they'} cannot load there; "
+            f"{_rebuild_hint(paths, declared)}: {_examples(paths)}",
             paths[0]))
     for arch, paths in sorted(elf.items()):
         what = plural(len(paths), f"{arch} binary", f"{arch} binaries")
@@ -199,8 +200,9 @@ def architecture_findings(scan: NativeScan, architectures: Sequence[str]) -> lis
         elif declared and arch not in declared:
             findings.append(Finding(
                 "error", "architecture",
-                f"{what} in a layer declared for {' and '.join(declared)} only; they will not "
-                f"load there: {_examples(paths)}", paths[0]))
+                f"{what} in a layer declared for {' and '.join(declared)} only; "
+                f"{'it' if len(paths) == 1 else 'they'} will not load there: "
+                f"{_examples(paths)}", paths[0]))
     lambda_found = [a for a in LAMBDA_ARCHITECTURES if a in elf]
     if not declared and lambda_found:
         findings.append(Finding(

@@ -164,7 +164,8 @@ def check_musl(entries: Sequence[ZipEntry], heads: Mapping[str, bytes]) -> list[
     return [Finding(
         "error", "platform",
         f"{plural(len(musl), 'file')} built for musl libc (Alpine): Lambda's Linux uses glibc, "
-        "so they will not load; install the manylinux (glibc) build instead, e.g. pip install "
+        f"so {'it' if len(musl) == 1 else 'they'} will not load; install the manylinux "
+        "(glibc) build instead, e.g. pip install "
         "--platform manylinux2014_x86_64 --only-binary=:all: (npm: install on a glibc system): "
         f"{_examples(musl)}", musl[0])]
 
