@@ -275,7 +275,11 @@ def _inspect(args: argparse.Namespace, config: Any) -> int:
     session = AwsSession(config)
     region = args.arn.split(":")[3]
     try:
-        report = inspect_layer_version(session.client("lambda", region), args.arn)
+        report = inspect_layer_version(
+            session.client("lambda", region), args.arn,
+            # Only for a version kept in its owner's bucket (S3ObjectStorageMode=REFERENCE).
+            s3_client=lambda: session.client("s3", region),
+        )  # fmt: skip
     except (BotoCoreError, ClientError) as exc:
         if error_code(exc) == "ResourceNotFoundException":
             raise UsageError(

@@ -17,6 +17,7 @@ from __future__ import annotations
 import zipfile
 from datetime import datetime
 from types import TracebackType
+from typing import IO, Protocol
 
 import urllib3
 
@@ -46,8 +47,28 @@ class MemberTooLargeError(ContentsError):
     """``read_member`` was asked for more than its limit."""
 
 
+class RangeSource(Protocol):
+    """Byte ranges of one object, counted: a content URL (``ContentURL``) or an S3 object read
+    through the session's client (``s3_object.S3ObjectRanges``, layers kept in their owner's
+    bucket)."""
+
+    size: int | None
+    bytes_fetched: int
+    url_refreshes: int
+
+    @property
+    def downloaded_whole(self) -> bool: ...
+
+    @property
+    def local_copy(self) -> IO[bytes] | None: ...
+
+    def get(self, start: int | None, length: int) -> bytes: ...
+
+    def close(self) -> None: ...
+
+
 class RemoteZip:
-    """A zip archive behind a presigned URL, read by byte ranges.
+    """A zip archive behind a presigned URL (or another ``RangeSource``), read by byte ranges.
 
     Not safe for concurrent use from several threads; give each worker its own reader (they
     share the connection pool).
@@ -55,15 +76,20 @@ class RemoteZip:
 
     def __init__(
         self,
-        url_provider: UrlProvider,
+        url_provider: UrlProvider | None = None,
         *,
         size: int | None = None,
         http: urllib3.PoolManager | None = None,
         spool_in_memory: int = 1024 * 1024,
+        source: RangeSource | None = None,
     ) -> None:
-        self._source = ContentURL(
-            url_provider, size=size, http=http, spool_in_memory=spool_in_memory
-        )
+        if source is None:
+            if url_provider is None:
+                raise TypeError("RemoteZip needs a url_provider or a source")
+            source = ContentURL(
+                url_provider, size=size, http=http, spool_in_memory=spool_in_memory
+            )
+        self._source: RangeSource = source
         self._entries: tuple[ZipEntry, ...] | None = None
 
     # -- what callers read -------------------------------------------------------------------
@@ -330,6 +356,7 @@ __all__ = [
     "CorruptZipError",
     "MemberTooLargeError",
     "NotAZipError",
+    "RangeSource",
     "RemoteZip",
     "TruncatedZipError",
     "UrlProvider",

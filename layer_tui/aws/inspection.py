@@ -19,6 +19,14 @@ from botocore.exceptions import BotoCoreError, ClientError
 from layer_tui.aws.checks import Finding, run_checks
 from layer_tui.aws.contents import ContentAccessError, ContentsError, RemoteZip
 from layer_tui.aws.member_heads import RangeHeads
+from layer_tui.aws.s3_object import (
+    ReferencedObject,
+    S3ClientFactory,
+    S3ObjectRanges,
+    bucket_versioning,
+    reference_finding,
+    size_drift_finding,
+)
 from layer_tui.aws.zipformat import ZipEntry
 
 #: AWS validates none of this client-side (botocore does not check patterns or maxima), and a
@@ -82,11 +90,20 @@ class InspectReport:
         }
 
 
-def inspect_layer_version(lambda_client: Any, arn: str, *, with_elf: bool = True) -> InspectReport:
+def inspect_layer_version(
+    lambda_client: Any,
+    arn: str,
+    *,
+    with_elf: bool = True,
+    s3_client: S3ClientFactory | None = None,
+) -> InspectReport:
     """List a layer version's zip over HTTP Range and run every check on it.
 
     ``GetLayerVersionByArn`` gives the metadata and a presigned URL valid 10 minutes; when the
     URL has expired by the time a read happens, the reader calls it again for a fresh one.
+    A version kept in its owner's S3 bucket (``ResolvedS3Object``, maybe no URL) is read by
+    Range GetObject through ``s3_client()`` (the session's s3 client for the layer's region,
+    made only then), and a finding says what depending on that object means.
     AWS errors from the first call (access denied, not found) propagate: there is nothing to
     report without metadata.
     """
@@ -107,6 +124,9 @@ def inspect_layer_version(lambda_client: Any, arn: str, *, with_elf: bool = True
         code_sha256=content.get("CodeSha256"),
     )
     location = content.get("Location")
+    referenced = ReferencedObject.from_content(content)
+    if referenced is not None and s3_client is not None and not location:
+        return _inspect_referenced(base, referenced, s3_client(), with_elf)
     if not location:
         findings = (_no_location_finding(content), *run_checks((), runtimes=runtimes))
         return replace(base, findings=findings, contents_read=False)
@@ -127,33 +147,60 @@ def inspect_layer_version(lambda_client: Any, arn: str, *, with_elf: bool = True
         return str(url)
 
     with RemoteZip(fresh_url, size=code_size) as archive:
-        try:
-            entries = archive.entries()
-        except ContentsError as exc:
-            findings = (
-                Finding("error", "contents", f"could not list the zip: {exc}"),
-                *run_checks((), runtimes=runtimes),
-            )
-            access_error = str(exc) if isinstance(exc, ContentAccessError) else None
-            return replace(
-                base, bytes_fetched=archive.bytes_fetched, findings=findings,
-                contents_read=False, access_error=access_error,
-            )  # fmt: skip
-        findings = run_checks(
-            entries,
-            runtimes=runtimes,
-            architectures=architectures,
-            read_heads=RangeHeads(archive.read_range, archive.size) if with_elf else None,
+        report = _list_and_check(base, archive, with_elf)
+    if referenced is not None:
+        # Lambda gave a URL after all (no s3 permission needed to list): still say where the
+        # zip lives and what that means.
+        versioning = bucket_versioning(s3_client(), referenced.bucket) if s3_client else None
+        stored = reference_finding(referenced, versioning)
+        report = replace(report, findings=_worst_first((stored, *report.findings)))
+    return report
+
+
+def _inspect_referenced(
+    base: InspectReport, where: ReferencedObject, s3: Any, with_elf: bool
+) -> InspectReport:
+    """A version whose zip is the owner's S3 object: Range GetObject, then what that means."""
+    stored = reference_finding(where, bucket_versioning(s3, where.bucket))
+    with RemoteZip(source=S3ObjectRanges(s3, where)) as archive:
+        listed = _list_and_check(base, archive, with_elf)
+        drift = size_drift_finding(where, base.code_size, archive.size)
+    extra = (stored,) if drift is None or not listed.contents_read else (stored, drift)
+    return replace(listed, findings=_worst_first((*extra, *listed.findings)))
+
+
+def _list_and_check(base: InspectReport, archive: RemoteZip, with_elf: bool) -> InspectReport:
+    runtimes = base.compatible_runtimes
+    try:
+        entries = archive.entries()
+    except ContentsError as exc:
+        findings = (
+            Finding("error", "contents", f"could not list the zip: {exc}"),
+            *run_checks((), runtimes=runtimes),
         )
-        if archive.downloaded_whole:
-            findings += (
-                Finding("info", "contents",
-                        "the content server ignored Range requests, so the whole archive "
-                        f"({archive.bytes_fetched:,} bytes) was downloaded to list it"),
-            )
+        access_error = str(exc) if isinstance(exc, ContentAccessError) else None
         return replace(
-            base, bytes_fetched=archive.bytes_fetched, entries=entries, findings=findings
+            base, bytes_fetched=archive.bytes_fetched, findings=findings,
+            contents_read=False, access_error=access_error,
+        )  # fmt: skip
+    findings = run_checks(
+        entries,
+        runtimes=runtimes,
+        architectures=base.compatible_architectures,
+        read_heads=RangeHeads(archive.read_range, archive.size) if with_elf else None,
+    )
+    if archive.downloaded_whole:
+        findings += (
+            Finding("info", "contents",
+                    "the content server ignored Range requests, so the whole archive "
+                    f"({archive.bytes_fetched:,} bytes) was downloaded to list it"),
         )
+    return replace(base, bytes_fetched=archive.bytes_fetched, entries=entries, findings=findings)
+
+
+def _worst_first(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    order = {"error": 0, "warning": 1, "info": 2}
+    return tuple(sorted(findings, key=lambda f: order[f.level]))
 
 
 def _no_location_finding(content: dict[str, Any]) -> Finding:

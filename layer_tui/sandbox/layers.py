@@ -4,7 +4,8 @@ moto looks every layer ARN up by name in the *caller's* account, so a function c
 vendor's layer (another account) and GetLayerVersionByArn is not implemented at all. Here a
 layer version ARN resolves in the backend of the account and region it names, and
 GetLayerVersion / GetLayerVersionByArn / PublishLayerVersion carry a working presigned
-``Content.Location`` instead of moto's ``"s3://"``.
+``Content.Location`` instead of moto's ``"s3://"`` (or, for a version kept in its owner's
+bucket, ``ResolvedS3Object`` and no Location: ``s3_storage``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from moto.awslambda.exceptions import UnknownLayerException, UnknownLayerVersion
 from moto.awslambda.models import LambdaFunction, LayerDataType, LayerVersion, lambda_backends
 
 from layer_tui.sandbox.calls import ApiCall, ApiReply, Interceptor, error_reply
+from layer_tui.sandbox.s3_storage import refuse_reference_zip, shape_content
 
 _LAYER_VERSION_ARN = re.compile(
     r"^arn:aws[a-z-]*:lambda:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):layer:"
@@ -120,6 +122,8 @@ class LayerVersionReads(Interceptor):
     def before(self, call: ApiCall) -> ApiReply | None:
         if call.service != "lambda":
             return None
+        if call.operation == "PublishLayerVersion":
+            return refuse_reference_zip(call)
         if call.operation == "GetLayerVersionByArn":
             return self._answer(call, call.param("Arn") or "")
         if call.operation == "GetLayerVersion":
@@ -145,6 +149,7 @@ class LayerVersionReads(Interceptor):
         if published is None:
             return reply
         payload["Content"]["Location"] = self._content_url(published)
+        payload["Content"] = shape_content(published, payload["Content"])
         fixed = ApiReply.json(payload, status=201)
         return fixed
 
@@ -179,6 +184,7 @@ class LayerVersionReads(Interceptor):
             )
         payload = layer_version.get_layer_version()
         payload["Content"]["Location"] = self._content_url(layer_version)
+        payload["Content"] = shape_content(layer_version, payload["Content"])
         return ApiReply.json(payload)
 
 

@@ -37,6 +37,7 @@ from layer_tui.sandbox.paging import LambdaListings
 from layer_tui.sandbox.permissions import LayerPermissions
 from layer_tui.sandbox.regions import AccountRegions, RegionDirectory, RegionGate
 from layer_tui.sandbox.revisions import FunctionRevisions
+from layer_tui.sandbox.s3_storage import S3ObjectReads
 from layer_tui.sandbox.stats import SandboxStats
 
 DEMO_ACCOUNT_ID = "123456789012"
@@ -178,6 +179,8 @@ class Sandbox:
         self._gateway: Gateway | None = None
         #: RevisionId, 409 while an update runs, 412 on a stale RevisionId (as AWS does).
         self.revisions = FunctionRevisions()
+        #: S3 object reads: refused by a bucket policy's Deny as AWS does, bytes counted.
+        self.s3_objects = S3ObjectReads()
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -207,6 +210,7 @@ class Sandbox:
                     LambdaListings(),
                     LayerVersionReads(self.content_url),
                     LayerPermissions(),
+                    self.s3_objects,
                 ],
                 expire_content_urls=self.expire_content_urls,
             )

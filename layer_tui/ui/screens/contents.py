@@ -188,7 +188,10 @@ class ContentsScreen(Screen[None]):
     @in_thread("contents", exclusive=True)
     def _load(self, arn: str, known_versions: tuple[str, ...]) -> LoadedContents:
         client = self._lambda()
-        report = inspect_layer_version(client, arn)
+        region = self.parsed.region
+        report = inspect_layer_version(
+            client, arn, s3_client=lambda: self.session.client("s3", region)
+        )
         folder = ZipDirectory.build(report.entries)
         files = (e for e in report.entries if not e.is_dir)
         largest = tuple(heapq.nlargest(LARGEST, files, key=lambda e: e.size))
