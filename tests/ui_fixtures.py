@@ -184,6 +184,10 @@ class FakeSession:
     endpoint_label: str | None = "sandbox"
     fail_with: Exception | None = None
 
+    @property
+    def read_only(self) -> bool:
+        return bool(getattr(self.config, "read_only", False))
+
     def account_id(self) -> str:
         if self.fail_with is not None:
             raise self.fail_with
