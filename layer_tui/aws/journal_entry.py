@@ -127,6 +127,19 @@ KEPT: dict[str, Kept] = {
                 "CreatedDate": _text,
                 "Content": _fields({"CodeSha256": _text, "CodeSize": _number})},
     ),
+    # Layer permissions: a revoke keeps the statement it removed, so undo can add it back.
+    "AddLayerVersionPermission": Kept(
+        args={"LayerName": _text, "VersionNumber": _number, "StatementId": _text,
+              "Action": _text, "Principal": _text, "OrganizationId": _text},
+        required=("LayerName", "VersionNumber", "StatementId"),
+        result={"RevisionId": _text},
+        extra={"arn": _text, "principal": _text, "organization": _text},
+    ),
+    "RemoveLayerVersionPermission": Kept(
+        args={"LayerName": _text, "VersionNumber": _number, "StatementId": _text},
+        required=("LayerName", "VersionNumber", "StatementId"),
+        extra={"arn": _text, "principal": _text, "organization": _text, "statement": _text},
+    ),
     "PutObject": Kept(args=_S3_OBJECT, required=("Bucket", "Key")),
     "DeleteObject": Kept(args=_S3_OBJECT, required=("Bucket", "Key")),
     ROTATED_ACTION: Kept(args={"uncarried": _texts}),
