@@ -91,6 +91,11 @@ def build_parser() -> argparse.ArgumentParser:
                          help="restore a backup that was restored before (one more copy)")
     restore.add_argument("--json", action="store_true", help="print JSON")
     _add_global_options(restore, defaults=False)
+    pull = commands.add_parser("pull", help="a function's /opt (or one version), to run locally")
+    pull.add_argument("target", metavar="NAME_OR_ARN",
+                      help="a function name or ARN, or a layer version ARN")
+    pull.add_argument("--to", metavar="DIR", required=True, help="a new or empty folder")
+    _add_global_options(pull, defaults=False)
     return parser
 
 
@@ -220,6 +225,7 @@ def _run(args: argparse.Namespace) -> int:
             "inspect": _inspect,
             "backups": _backups,
             "restore": _restore,
+            "pull": _pull,
         }.get(args.command or "", _tui)
         return command(args, config)
     except (AwsError, BotoCoreError, ClientError) as exc:
@@ -308,6 +314,12 @@ def _restore(args: argparse.Namespace, config: Any) -> int:
     from layer_tui.cli_backups import restore_command
 
     return restore_command(args, config)
+
+
+def _pull(args: argparse.Namespace, config: Any) -> int:
+    from layer_tui.cli_pull import pull_command
+
+    return pull_command(args, config)
 
 
 def _tui(args: argparse.Namespace, config: Any) -> int:

@@ -119,6 +119,8 @@ class ContentServer:
         if faults.content_latency > 0:
             time.sleep(faults.content_latency)
         data = memoryview(layer_version.code_bytes)
+        if layer_version.name in faults.wrong_content_layers and len(data):
+            data = memoryview(bytes(data[:-1]) + bytes([data[-1] ^ 0xFF]))
         size = len(data)
         range_header = None if faults.ignore_range else environ.get("HTTP_RANGE")
         try:

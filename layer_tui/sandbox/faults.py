@@ -174,6 +174,9 @@ class Faults:
     content_url_expiry: ContentUrlExpiry | None = None
     #: Calls held unanswered until the test releases them (a slow ListFunctions, on demand).
     held_calls: list[CallHold] = field(default_factory=list)
+    #: Layer names whose content downloads arrive with one byte changed (a proxy or a disk
+    #: that alters bytes): the size is CodeSize, the SHA-256 is not CodeSha256's.
+    wrong_content_layers: set[str] = field(default_factory=set)
 
 
 class TokenBucket:
