@@ -32,6 +32,7 @@ from layer_tui.ui.commands import (
     navigation_commands,
     profile_choices,
 )
+from layer_tui.ui.export import ExportActions
 from layer_tui.ui.navigation import Navigation
 from layer_tui.ui.notifications import SafeNotifications
 from layer_tui.ui.screens.base import MUTATING_ACTIONS
@@ -46,6 +47,7 @@ from layer_tui.ui.state import (
     stamped_progress,
 )
 from layer_tui.ui.widgets import HeaderInfo
+from layer_tui.ui.widgets.command_line import CommandLineActions, FindByNameProvider
 from layer_tui.ui.workers import in_thread
 
 if TYPE_CHECKING:
@@ -82,12 +84,13 @@ def _default_scan(session: Any, regions: Sequence[str] | None, **kwargs: Any) ->
     return scan_inventory(session, regions, **kwargs)
 
 
-class LayerTuiApp(SafeNotifications, Navigation, ChangeActions, App[int]):
+class LayerTuiApp(SafeNotifications, Navigation, ChangeActions, CommandLineActions, ExportActions,
+                  App[int]):
     """Browse regions, layers, versions and the functions that use them."""
 
     CSS_PATH = "app.tcss"
     TITLE = "layer-tui"
-    COMMANDS: ClassVar = App.COMMANDS | {ScreenActionsProvider}
+    COMMANDS: ClassVar = App.COMMANDS | {ScreenActionsProvider, FindByNameProvider}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit-now"),
@@ -95,6 +98,8 @@ class LayerTuiApp(SafeNotifications, Navigation, ChangeActions, App[int]):
         Binding("f", "functions", "Functions", id="app.functions"),
         Binding("g", "switch_region", "Region", id="app.switch-region"),
         Binding("o", "switch_profile", "Profile", show=False, id="app.switch-profile"),
+        Binding("colon", "command_line", "Command", key_display=":", id="app.command-line"),
+        Binding("e", "export", "Export", show=False, id="app.export"),
     ]
 
     inventory: var[Inventory | None] = var(None, always_update=True)
