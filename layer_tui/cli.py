@@ -82,6 +82,10 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("arn", metavar="LAYER_VERSION_ARN")
     inspect.add_argument("--json", action="store_true", help="print JSON (PRODUCT.md shape)")
     _add_global_options(inspect, defaults=False)
+    function = commands.add_parser("function", help="one function's layers merged under /opt")
+    function.add_argument("target", metavar="NAME_OR_ARN")
+    function.add_argument("--json", action="store_true", help="print JSON")
+    _add_global_options(function, defaults=False)
     backups = commands.add_parser("backups", help="the backups deletes made, this account's")
     backups.add_argument("--json", action="store_true", help="print JSON")
     _add_global_options(backups, defaults=False)
@@ -223,6 +227,7 @@ def _run(args: argparse.Namespace) -> int:
         command: Callable[[argparse.Namespace, SessionConfig], int] = {
             "inventory": _inventory,
             "inspect": _inspect,
+            "function": _function,
             "backups": _backups,
             "restore": _restore,
             "pull": _pull,
@@ -302,6 +307,12 @@ def _inspect(args: argparse.Namespace, config: Any) -> int:
     else:
         sys.stdout.write(inspect_text(report))
     return EXIT_OK
+
+
+def _function(args: argparse.Namespace, config: Any) -> int:
+    from layer_tui.cli_function import function_command
+
+    return function_command(args, config)
 
 
 def _backups(args: argparse.Namespace, config: Any) -> int:
