@@ -1,14 +1,20 @@
 """Regions → layers → versions → the consumer index AWS does not offer.
 
-Per region, two chains run side by side: the layer chain (ListLayers → ListLayerVersions →
-GetLayerVersion for sizes, the last ones concurrent) and the consumer chain (one paginated
-ListFunctions with ``FunctionVersion=ALL``, strictly sequential because each page needs the
-previous page's marker, then ListAliases for the functions whose published versions list a
-layer; see ``consumers``). The
-consumer chain is the critical path, so it starts first. Once both chains are done the region is
-reported (stage "sizes") before the sizes arrive: a cold scan of a big estate is bound by the
-rate limit on GetLayerVersion, not by the listing. Regions scan in parallel and a region's
-failure becomes its ``error``; it never stops the others.
+Per region, two chains run side by side: the layer chain (ListLayers → ListLayerVersions per
+layer, concurrent) and the consumer chain (one paginated ListFunctions with
+``FunctionVersion=ALL``, strictly sequential because each page needs the previous page's
+marker; see ``consumers``). The consumer chain is the critical path, so it starts first.
+
+Sizes: ListLayerVersions carries none, but ListFunctions lists ``Layers[{Arn, CodeSize}]`` for
+every configuration, so a version some function uses has its size without a call. Only the
+versions no function uses cost a GetLayerVersion each (their SHA-256 comes with it; a consumed
+version's stays unknown unless a cache has it: restore and the delete backup re-read it live).
+
+Aliases are labels, not consumers: the counts need none. So once both chains are done the
+region is reported with its counts (stage "sizes", then "aliases" while the ListAliases calls
+are on their way, at the tokens the listing left), and again when the labels are in ("done").
+Regions scan in parallel and a region's failure becomes its ``error``; it never stops the
+others.
 """
 
 from __future__ import annotations
@@ -49,8 +55,10 @@ class ScanProgress:
     """A step of one region's scan, reported from worker threads."""
 
     region: str
-    #: "queued" | "layers" | "functions" | "sizes" | "done" | "error"; "sizes" comes with a
-    #: ``result`` whose versions lack sizes (layers, versions and consumers are complete).
+    #: "queued" | "layers" | "functions" | "sizes" | "aliases" | "done" | "error". "sizes"
+    #: comes with a ``result`` whose unused versions lack sizes and whose consumers lack alias
+    #: labels (layers, versions and consumer counts are complete); "aliases" with one that has
+    #: every size, the labels still on their way.
     stage: str
     done: int = 0
     total: int | None = None
@@ -121,14 +129,50 @@ def _with_size(lambda_client: Any, version: LayerVersion) -> LayerVersion:
 
 
 def sized_versions(regions: Iterable[RegionInventory]) -> dict[str, LayerVersion]:
-    """Versions whose size and hash are known, by ARN: a later scan need not ask again."""
+    """Versions whose size is known, by ARN: a later scan need not ask again (a version never
+    changes once published; its hash, when a GetLayerVersion read it, comes along)."""
     return {
         version.arn: version
         for region in regions
         for layer in region.layers
         for version in layer.versions
-        if version.code_size is not None and version.code_sha256
+        if version.code_size is not None
     }
+
+
+def sizes_from_functions(functions: Iterable[FunctionRef]) -> dict[str, int]:
+    """Layer version ARN → CodeSize, as ListFunctions reports it for the layers functions list.
+
+    A zip is never empty (its end record alone is 22 bytes), so a 0 (or a missing CodeSize)
+    is no size and the version is asked for it.
+    """
+    sizes: dict[str, int] = {}
+    for ref in functions:
+        for arn, code_size in zip(ref.layers, ref.layer_sizes, strict=False):
+            if code_size > 0:
+                sizes[arn] = code_size
+    return sizes
+
+
+def _with_known_sizes(
+    listed: Sequence[Sequence[LayerVersion]],
+    known: Mapping[str, LayerVersion],
+    from_functions: Mapping[str, int],
+) -> list[list[LayerVersion]]:
+    """``listed`` with what is known without a call: a cached version, or a consumed one's size."""
+    joined: list[list[LayerVersion]] = []
+    for versions in listed:
+        row = []
+        for version in versions:
+            cached = known.get(version.arn)
+            if cached is not None:
+                row.append(cached)
+            elif version.arn in from_functions:
+                row.append(replace(version, code_size=from_functions[version.arn]))
+            else:
+                row.append(version)
+        joined.append(row)
+    return joined
 
 
 def scan_region(
@@ -160,32 +204,41 @@ def scan_region(
             )
             report(ScanProgress(region, "layers"))
             listed = _list_layer_versions(client, region, pool)
-            flat = [v for versions in listed for v in versions]
             report(ScanProgress(region, "functions"))
             listed_functions = functions_future.result()
-            # Aliases before sizes: they name consumers, and the pool serves them first.
-            alias_futures = {} if latest_only else lookup_aliases(client, listed_functions, pool)
-            # Only now the sizes: started earlier, they would take the rate limiter's tokens
-            # from the consumer chain, the critical path. Versions never change once
-            # published, so a cached size and hash stay true.
+            listed = _with_known_sizes(listed, known, sizes_from_functions(listed_functions))
+            # Only now the calls the listing does not need: started earlier, they would take
+            # the rate limiter's tokens from the consumer chain, the critical path. Sizes
+            # first (few: only versions no function uses), then the aliases (labels).
             pending = {
-                v.arn: pool.submit(_with_size, client, v) for v in flat if v.arn not in known
+                v.arn: pool.submit(_with_size, client, v)
+                for versions in listed
+                for v in versions
+                if v.code_size is None
             }
-            aliases: dict[str, AliasesByQualifier] = {
-                arn: future.result() for arn, future in alias_futures.items()
-            }
-            functions = with_aliases(listed_functions, aliases)
+            alias_futures = {} if latest_only else lookup_aliases(client, listed_functions, pool)
+            counted = assemble_region(region, account, listed, {}, listed_functions,
+                                      not latest_only)
             if pending:
-                # Layers, versions and consumers are known: show them while sizes arrive.
-                listed_only = assemble_region(region, account, listed, {}, known, functions,
-                                              not latest_only)
-                report(ScanProgress(region, "sizes", 0, len(pending), result=listed_only))
+                # Layers, versions and consumer counts are known: show them while sizes arrive.
+                report(ScanProgress(region, "sizes", 0, len(pending), result=counted))
             sized: dict[str, LayerVersion] = {}
             for done, (arn, future) in enumerate(pending.items(), start=1):
                 sized[arn] = future.result()
                 report(ScanProgress(region, "sizes", done, len(pending)))
+            functions = listed_functions
+            if alias_futures:
+                with_sizes = assemble_region(region, account, listed, sized,
+                                             listed_functions, not latest_only)
+                report(ScanProgress(region, "aliases", 0, len(alias_futures),
+                                    result=with_sizes))
+                aliases: dict[str, AliasesByQualifier] = {}
+                for done, (arn, alias_future) in enumerate(alias_futures.items(), start=1):
+                    aliases[arn] = alias_future.result()
+                    report(ScanProgress(region, "aliases", done, len(alias_futures)))
+                functions = with_aliases(listed_functions, aliases)
         except BaseException:
-            # Fail fast: queued size calls are dropped, not waited for at the rate limit.
+            # Fail fast: queued calls are dropped, not waited for at the rate limit.
             pool.shutdown(wait=False, cancel_futures=True)
             raise
         pool.shutdown()
@@ -200,7 +253,7 @@ def scan_region(
         report(ScanProgress(region, "error", result=result))
         return result
 
-    result = assemble_region(region, account, listed, sized, known, functions, not latest_only)
+    result = assemble_region(region, account, listed, sized, functions, not latest_only)
     report(ScanProgress(region, "done", result=result))
     return result
 
@@ -210,7 +263,6 @@ def assemble_region(
     account: str,
     listed: Sequence[Sequence[LayerVersion]],
     sized: Mapping[str, LayerVersion],
-    known: Mapping[str, LayerVersion],
     functions: Sequence[FunctionRef],
     all_versions: bool,
 ) -> RegionInventory:
@@ -227,7 +279,7 @@ def assemble_region(
             continue
         joined = []
         for listed_version in versions:
-            base = sized.get(listed_version.arn) or known.get(listed_version.arn) or listed_version
+            base = sized.get(listed_version.arn) or listed_version
             local_arns.add(base.arn)
             joined.append(replace(base, consumers=tuple(index.get(base.arn, ()))))
         joined.sort(key=lambda v: v.version, reverse=True)

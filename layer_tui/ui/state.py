@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from layer_tui.aws.inventory import ScanProgress
 
 #: Stages a region passes through while scanning (ScanProgress.stage), plus "cached".
-SCANNING_STAGES = ("queued", "layers", "versions", "functions", "sizes")
+SCANNING_STAGES = ("queued", "layers", "versions", "functions", "sizes", "aliases")
 
 
 @dataclass(frozen=True)
