@@ -245,7 +245,7 @@ def _inventory(args: argparse.Namespace, config: Any) -> int:
     from layer_tui.aws.cache import CacheWriteError, InventoryCache
     from layer_tui.aws.inventory import scan_inventory
     from layer_tui.aws.session import AwsSession
-    from layer_tui.cli_output import inventory_table
+    from layer_tui.cli_output import inventory_table, write_inventory_json
 
     session = AwsSession(config)
     # No cache in --demo: the sandbox is new every run, so its snapshots would only pile up.
@@ -256,9 +256,8 @@ def _inventory(args: argparse.Namespace, config: Any) -> int:
         session, regions, latest_only=config.latest_only, known_versions=known
     )
     if args.json:
-        # ASCII JSON: control, C1 and bidi characters leave as \u escapes, never raw.
-        json.dump(inventory.to_json(), sys.stdout, indent=2, ensure_ascii=True)
-        sys.stdout.write("\n")
+        write_inventory_json(inventory.account, inventory.generated_at, inventory.regions,
+                             sys.stdout)
     else:
         sys.stdout.write(inventory_table(inventory))
     try:
