@@ -10,6 +10,7 @@ from typing import Any
 from layer_tui.ui.commands import region_choices
 from layer_tui.ui.formatting import LayerVersionArn
 from layer_tui.ui.screens.consumers import ConsumersScreen
+from layer_tui.ui.screens.function import FunctionScreen
 from layer_tui.ui.screens.functions import FunctionsScreen
 from layer_tui.ui.screens.help import HelpScreen, screen_bindings
 from layer_tui.ui.screens.layers import LayersScreen
@@ -37,6 +38,10 @@ class Navigation:
 
     def open_consumers(self, version_arn: str) -> None:
         self.push_screen(ConsumersScreen(version_arn))
+
+    def open_function(self, function: Any) -> None:
+        """The function screen of one configuration (a ``FunctionRef``)."""
+        self.push_screen(FunctionScreen(function))
 
     def _screen_region(self) -> str | None:
         screen = self.screen

@@ -19,9 +19,10 @@ from layer_tui.ui.formatting import (
     text,
     timestamp,
 )
+from layer_tui.ui.function_flags import function_flags
 from layer_tui.ui.runtimes import is_deprecated
 from layer_tui.ui.screens.base import BrowseScreen
-from layer_tui.ui.state import find_layer
+from layer_tui.ui.state import LayerIndex, all_regions, find_layer
 from layer_tui.ui.widgets import Column, TableRow
 
 #: With --latest-only, "no consumer" only means no $LATEST: published versions were not read.
@@ -69,7 +70,6 @@ class ConsumersScreen(BrowseScreen):
         Binding("t", "toggle_drift", "Drift", id="consumers.drift"),
     ]
     EMPTY_TEXT = "no function uses this version"
-    CAN_OPEN = False
 
     drift: reactive[bool] = reactive(False, init=False)
     """Show the consumers of every version of this layer, side by side."""
@@ -90,6 +90,7 @@ class ConsumersScreen(BrowseScreen):
             Column("position", "Position", justify="right"),
             Column("others", "Other layers", max_width=36),
             Column("behind", "Behind latest", max_width=16),
+            Column("flags", "Flags", max_width=30),
         )
 
     def crumbs(self) -> list[str]:
@@ -124,11 +125,14 @@ class ConsumersScreen(BrowseScreen):
         # is the highest number and old code (Layer.newest_build).
         target = layer.newest_build
         newest = target.version if target else 0
+        index = LayerIndex.of(all_regions(inventory, self.parsed.region))
+        account = inventory.account if inventory else ""
         rows = []
         for version in self._versions(layer):
             behind = layer.behind(version)
             for function in version.consumers:
                 modified = parse_aws_time(function.last_modified)
+                flags = joined(function_flags(function, index, account))
                 uses = [number(version.version, "bold")] if self.drift else []
                 uses_sort = [version.version] if self.drift else []
                 runtime_style = styles.error if is_deprecated(function.runtime) else ""
@@ -144,6 +148,7 @@ class ConsumersScreen(BrowseScreen):
                     text(layer_position(function, version.arn)),
                     text(other_layers(function, version.arn)),
                     text(behind_text, styles.warning if behind else styles.success),
+                    text(flags, styles.error),
                 ]
                 sort_values = [
                     consumer_order(function),
@@ -154,6 +159,7 @@ class ConsumersScreen(BrowseScreen):
                     function.layers.index(version.arn) if version.arn in function.layers else 99,
                     other_layers(function, version.arn),
                     behind,
+                    flags,
                 ]
                 rows.append(
                     TableRow.build(
@@ -161,6 +167,9 @@ class ConsumersScreen(BrowseScreen):
                     )
                 )
         return rows
+
+    def open_row(self, row: TableRow) -> None:
+        self.tui.open_function(row.item[0])
 
     def details(self, row: TableRow) -> list[tuple[str, str]]:
         function, version = row.item

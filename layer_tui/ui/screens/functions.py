@@ -13,6 +13,7 @@ from layer_tui.ui.formatting import (
     text,
     timestamp,
 )
+from layer_tui.ui.function_flags import function_flags
 from layer_tui.ui.runtimes import is_deprecated
 from layer_tui.ui.screens.base import BrowseScreen
 from layer_tui.ui.screens.consumers import consumer_label, consumer_order
@@ -38,6 +39,7 @@ class FunctionsScreen(BrowseScreen):
             Column("count", "Layers", justify="right"),
             Column("layers", "Layer versions", max_width=40),
             Column("behind", "Behind latest", max_width=30),
+            Column("flags", "Flags", max_width=30),
             Column("modified", "Modified", max_width=16),
         )
 
@@ -50,12 +52,14 @@ class FunctionsScreen(BrowseScreen):
     def build_rows(self, inventory: Inventory | None, styles: CellStyles) -> list[TableRow]:
         regions = all_regions(inventory, self.region_name)
         index = self._index = LayerIndex.of(regions)
+        account = inventory.account if inventory else ""
         rows = []
         for scanned in regions:
             for function in scanned.functions:
                 labels = [LayerVersionArn.parse(arn).label for arn in function.layers]
                 behind = [index.latest_label(arn) for arn in function.layers if index.behind(arn)]
                 modified = parse_aws_time(function.last_modified)
+                flags = joined(function_flags(function, index, account))
                 region = [text(scanned.region, styles.muted)] if self.region_name is None else []
                 region_sort = [scanned.region] if self.region_name is None else []
                 cells = [
@@ -67,6 +71,7 @@ class FunctionsScreen(BrowseScreen):
                     text(joined(behind), styles.warning)
                     if behind
                     else text("up to date", styles.success),
+                    text(flags, styles.error),
                     text(ago(modified)),
                 ]
                 sort_values = [
@@ -76,6 +81,7 @@ class FunctionsScreen(BrowseScreen):
                     len(function.layers),
                     joined(labels),
                     len(behind),
+                    flags,
                     modified,
                 ]
                 rows.append(
@@ -104,10 +110,4 @@ class FunctionsScreen(BrowseScreen):
         ]
 
     def open_row(self, row: TableRow) -> None:
-        function: FunctionRef = row.item
-        ours = [arn for arn in function.layers if not self._index.is_external(arn)]
-        if not ours:
-            self.notify("this function only uses other accounts' layers", severity="warning")
-            return
-        target = next((arn for arn in ours if self._index.behind(arn)), ours[0])
-        self.tui.open_consumers(target)
+        self.tui.open_function(row.item)
