@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+#: How often everything that shows an age redraws it (the header, every table's age cells):
+#: one period for all, so no line on screen is ever a tick staler than another.
+TICK_SECONDS = 5.0
+
 _frozen: datetime | None = None
 
 

@@ -23,8 +23,11 @@ def test_fit_shrinks_other_columns_before_the_kept_name() -> None:
     natural = (20, 9, 30)
     # 59 cells of content + 2 padding each = 65; 55 available: 10 must go, none from Name.
     assert fit_widths(natural, COLUMNS, 55) == (20, 9, 20)
-    # Everything at its floor: then the name shrinks too (to no less than its own floor).
-    assert fit_widths(natural, COLUMNS, 30) == (8, 9, 13)
+    # Everything else at its floor: the name keeps its width, the rest scrolls sideways; only a
+    # name wider than the screen (less ten cells of the rest) gives, to no less than its floor.
+    assert fit_widths(natural, COLUMNS, 40) == (20, 9, 13)
+    assert fit_widths(natural, COLUMNS, 30) == (18, 9, 13)
+    assert fit_widths(natural, COLUMNS, 20) == (8, 9, 13)
     assert fit_widths(natural, COLUMNS, 0) == natural  # not laid out yet: nothing to fit
 
 

@@ -125,6 +125,30 @@ def ago(moment: datetime | str | None) -> str:
     return humanize.naturaltime(delta)
 
 
+class LiveAge(Text):
+    """A table cell that says how long ago ``moment`` was, read again each time it is drawn.
+
+    Rows are built once per scan; an age baked into them then says "now" while the header,
+    drawn later, says "55 seconds ago". The table redraws these cells on the clock's tick
+    (``clock.TICK_SECONDS``), exactly when the header does, from the same ``clock.now()``."""
+
+    def __init__(self, moment: datetime | None, style: Style | str = "") -> None:
+        super().__init__(ago(moment) or DASH, style=style if moment else "dim",
+                         no_wrap=True, overflow="ellipsis")
+        self.moment = moment
+
+    def fresh(self) -> Text:
+        return Text(ago(self.moment) or DASH, style=self.style, no_wrap=True,
+                    overflow="ellipsis")
+
+
+def age(moment: datetime | str | None, style: Style | str = "") -> Text:
+    """A cell with ``ago(moment)`` that stays true as the clock runs (``LiveAge``)."""
+    if isinstance(moment, str):
+        moment = parse_aws_time(moment)
+    return LiveAge(moment, style)
+
+
 def timestamp(moment: datetime | str | None) -> str:
     """``2026-11-22 19:00 UTC`` for the details panel, where the exact moment matters."""
     if isinstance(moment, str):

@@ -72,6 +72,15 @@ class OperationDialog(ModalScreen[bool]):
         border-title-color: $foreground;
         border-title-style: bold;
         background: $surface;
+        /* Taller than the terminal: the form scrolls, the outcome (progress, status line,
+           buttons) stays docked at the bottom, so what ctrl+s did is always in sight. */
+        overflow-y: auto;
+        scrollbar-size-vertical: 1;
+    }
+    OperationDialog #frame > .outcome {
+        dock: bottom;
+        height: auto;
+        background: $surface;
     }
     OperationDialog.-destructive > #frame {
         border: round $error;

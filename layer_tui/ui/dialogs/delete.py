@@ -143,11 +143,13 @@ class DeleteVersionDialog(OperationDialog):
                 Content("A backup (zip, metadata, policy) is made and verified first."),
                 classes="muted",
             )
-            yield ProgressBar(total=max(count, 1), show_eta=False, classes="-idle", id="progress")
-            yield StatusLine(id="status")
-            with Horizontal(classes="buttons"):
-                yield Button("Cancel", id="cancel")
-                yield Button("Delete", variant="error", id="delete", disabled=True)
+            with Vertical(classes="outcome"):
+                yield ProgressBar(total=max(count, 1), show_eta=False, classes="-idle",
+                                  id="progress")
+                yield StatusLine(id="status")
+                with Horizontal(classes="buttons"):
+                    yield Button("Cancel", id="cancel")
+                    yield Button("Delete", variant="error", id="delete", disabled=True)
 
     def compose_extra(self) -> ComposeResult:
         """Room above the target list (the keep-newest dialog puts its N field here)."""

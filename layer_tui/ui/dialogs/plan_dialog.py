@@ -10,7 +10,7 @@ from rich.style import Style
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, ProgressBar
 
 from layer_tui.aws.repin import RepinOutcome, RepinPlan, RepinReport
@@ -83,11 +83,12 @@ class PlanDialog(OperationDialog):
         yield table
 
     def compose_controls(self, apply_label: str, variant: str) -> ComposeResult:
-        yield ProgressBar(show_eta=False, classes="-idle", id="progress")
-        yield StatusLine(id="status")
-        with Horizontal(classes="buttons"):
-            yield Button("Cancel", id="cancel")
-            yield Button(apply_label, variant=variant, id="apply", disabled=True)  # type: ignore[arg-type]
+        with Vertical(classes="outcome"):
+            yield ProgressBar(show_eta=False, classes="-idle", id="progress")
+            yield StatusLine(id="status")
+            with Horizontal(classes="buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button(apply_label, variant=variant, id="apply", disabled=True)  # type: ignore[arg-type]
 
     def start_progress(self, total: int, message: str) -> None:
         self.busy = True

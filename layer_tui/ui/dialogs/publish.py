@@ -10,8 +10,7 @@ with no permissions, so afterwards the dialog offers to copy the previous versio
 from __future__ import annotations
 
 import json
-import zipfile
-from datetime import datetime
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -21,11 +20,11 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.timer import Timer
-from textual.widgets import Button, Input, ProgressBar, SelectionList, Static
+from textual.widgets import Button, Input, ProgressBar, Select, SelectionList, Static
 
-from layer_tui.aws.checks import run_checks
 from layer_tui.aws.errors import describe, error_code
 from layer_tui.aws.findings import Finding
+from layer_tui.aws.models import LayerVersion
 from layer_tui.aws.operations import Cancelled, LayerOperations
 from layer_tui.aws.publishing import (
     ARCHITECTURES,
@@ -37,69 +36,47 @@ from layer_tui.aws.publishing import (
     publish_layer_version,
     validate_layer_name,
 )
-from layer_tui.aws.zipformat import ZipEntry
 from layer_tui.safe_text import visible_line
 from layer_tui.ui.dialogs.base import OperationDialog, StatusLine
+from layer_tui.ui.dialogs.publish_preview import (
+    landing_line,
+    permission_args,
+    preview_findings,
+)
 from layer_tui.ui.dialogs.restore import RestoreDialog
 from layer_tui.ui.formatting import size
+from layer_tui.ui.runtimes import RuntimePicker, TickList
 from layer_tui.ui.workers import in_thread
 
 _DEBOUNCE = 0.4
 _LEVEL_STYLE = {"error": "$text-error", "warning": "$text-warning", "info": "$text-muted"}
 
 
-def local_entries(path: Path) -> list[ZipEntry]:
-    """The central directory of a local zip as the checks expect it."""
-    with zipfile.ZipFile(path) as archive:
-        return [
-            ZipEntry(
-                path=info.filename, size=info.file_size, compressed_size=info.compress_size,
-                crc32=info.CRC, method=info.compress_type, modified=datetime(*info.date_time),
-                is_dir=info.is_dir(), header_offset=info.header_offset, flags=info.flag_bits,
-                external_attr=info.external_attr,
-                mode=(info.external_attr >> 16) or None if info.create_system == 3 else None,
-            )
-            for info in archive.infolist()
-        ]
-
-
-def preview_findings(path: Path, runtimes: tuple[str, ...],
-                     architectures: tuple[str, ...]) -> tuple[Finding, ...]:
-    with zipfile.ZipFile(path) as archive:
-        def read_head(entry: ZipEntry, count: int) -> bytes:
-            with archive.open(entry.path) as member:
-                return member.read(count)
-
-        return run_checks(local_entries(path), runtimes=runtimes,
-                          architectures=architectures, read_head=read_head)
-
-
-def permission_args(statement: dict[str, Any]) -> dict[str, str]:
-    """AddLayerVersionPermission arguments that recreate one policy statement."""
-    principal = statement.get("Principal", "*")
-    if isinstance(principal, dict):
-        principal = principal.get("AWS", "*")
-    if isinstance(principal, str) and principal.startswith("arn:"):
-        principal = principal.split(":")[4]  # arn:aws:iam::123456789012:root → the account
-    args = {"StatementId": str(statement.get("Sid", "copied")),
-            "Action": "lambda:GetLayerVersion", "Principal": str(principal)}
-    org = ((statement.get("Condition") or {}).get("StringEquals") or {}).get("aws:PrincipalOrgID")
-    if org:
-        args["OrganizationId"] = str(org)
-    return args
-
-
 class PublishDialog(OperationDialog):
-    """Publish a new version of ``layer_name`` (or a new layer); True once published."""
+    """Publish a new version of ``layer_name`` (or a new layer); True once published.
+
+    ``latest`` (the layer's newest build) prefills description, license, runtimes and
+    architectures: a new version nearly always keeps them. ``regions`` are offered, ``region``
+    (where the cursor is) chosen; account, region and layer are named above the buttons.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "publish", "Publish", priority=True, id="publish.apply"),
     ]
 
-    def __init__(self, ops: LayerOperations, region: str, layer_name: str | None = None) -> None:
+    def __init__(self, ops: LayerOperations, region: str, layer_name: str | None = None,
+                 *, latest: LayerVersion | None = None, regions: Sequence[str] = ()) -> None:
         super().__init__(ops)
         self.region_name = region
-        self.initial_name = layer_name or ""
+        self.regions = tuple(dict.fromkeys((region, *regions)))
+        self.latest = latest
+        self.initial_name = layer_name or (latest.layer_name if latest else "")
+        self.account: str | None = None
+        # The first field the user must fill gets the focus from the start (keys typed
+        # while the dialog opens land there): the name for a new layer, else the source.
+        self.AUTO_FOCUS = "#source" if self.initial_name else "#name"
+        #: The source whose preview failed, and why: ctrl+s repeats that, not "wait".
+        self._preview_error: tuple[str, str] | None = None
         self.prepared: PreparedArchive | None = None
         self.prepared_source = ""
         self.findings: tuple[Finding, ...] = ()
@@ -113,43 +90,87 @@ class PublishDialog(OperationDialog):
             frame.border_title = (f"Publish a new version of {self.initial_name}"
                                   if self.initial_name else "Publish a layer version")
             with VerticalScroll(id="form"):
+                yield Static(Content("Region"), classes="field-label")
+                yield Select([(r, r) for r in self.regions], value=self.region_name,
+                             allow_blank=False, id="region")
                 yield Static(Content("Layer name"), classes="field-label")
                 yield Input(self.initial_name, id="name", placeholder="letters, digits, - and _")
                 yield StatusLine(id="name-check")
                 yield Static(Content("Source: a directory or a .zip"), classes="field-label")
                 yield Input(id="source", placeholder="./build/layer")
                 yield Static(Content("Description"), classes="field-label")
-                yield Input(id="description", max_length=256)
+                latest = self.latest
+                yield Input(latest.description if latest else "", id="description",
+                            max_length=256)
                 yield Static(Content("License"), classes="field-label")
-                yield Input(id="license", max_length=512)
+                yield Input((latest.license or "") if latest else "", id="license",
+                            max_length=512)
                 yield Static(Content("Compatible runtimes"), classes="field-label")
-                yield SelectionList[str](*[(r, r) for r in known_runtimes()], id="runtimes")
+                yield RuntimePicker(known_runtimes(), self._prefilled("runtimes"),
+                                    id="runtime-picker")
                 yield Static(Content("Architectures"), classes="field-label")
-                yield SelectionList[str](*[(a, a) for a in ARCHITECTURES], id="architectures")
+                arches = self._prefilled("architectures")
+                yield TickList(*[(a, a, a in arches) for a in ARCHITECTURES],
+                               id="architectures")
                 yield Static(Content("S3 bucket (same region) for archives over 50 MB"),
                              classes="field-label s3")
                 yield Input(id="bucket", classes="s3")
-            yield Static(Content.styled("preview: give a source", "$text-muted"), id="preview")
-            yield ProgressBar(show_eta=False, classes="-idle", id="progress")
-            yield StatusLine(id="status")
-            with Horizontal(classes="buttons"):
-                yield Button("Copy permissions", id="copy", classes="-hidden")
-                yield Button("Cancel", id="cancel")
-                yield Button("Publish (ctrl+s)", variant="primary", id="publish", disabled=True)
+            with Vertical(classes="outcome"):
+                with VerticalScroll(id="preview-box"):
+                    yield Static(Content.styled("preview: give a source", "$text-muted"),
+                                 id="preview")
+                yield Static(self._landing(), id="lands")
+                yield ProgressBar(show_eta=False, classes="-idle", id="progress")
+                yield StatusLine(id="status")
+                with Horizontal(classes="buttons"):
+                    yield Button("Copy permissions", id="copy", classes="-hidden")
+                    yield Button("Cancel", id="cancel")
+                    yield Button("Publish (ctrl+s)", variant="primary", id="publish",
+                                 disabled=True)
+
+    def _prefilled(self, field: str) -> tuple[str, ...]:
+        if self.latest is None:
+            return ()
+        if field == "runtimes":
+            return self.latest.compatible_runtimes
+        return self.latest.compatible_architectures
+
+    def _landing(self) -> Content:
+        name = self.query_one("#name", Input).value if self.is_mounted else self.initial_name
+        return landing_line(self.account, self.region_name, name.strip(), self.latest)
+
+    def _show_landing(self) -> None:
+        self.query_one("#lands", Static).update(self._landing())
 
     DEFAULT_CSS = """
-    PublishDialog #form { max-height: 20; }
+    PublishDialog #form { height: auto; max-height: 100%; }
     PublishDialog SelectionList { height: auto; max-height: 6; }
     PublishDialog .s3 { display: none; }
     PublishDialog.-needs-s3 .s3 { display: block; }
-    PublishDialog #preview { margin-top: 1; height: auto; }
+    PublishDialog #preview-box { margin-top: 1; height: auto; max-height: 5; }
+    PublishDialog #lands { margin-top: 1; height: auto; }
     PublishDialog .-hidden { display: none; }
     """
 
     def on_mount(self) -> None:
+        # The first field the user must fill: the name for a new layer, else the source.
         self.query_one("#source" if self.initial_name else "#name", Input).focus()
         if self.initial_name:
             self._check_name(self.initial_name)
+        self.read_account()
+
+    @in_thread("account", exclusive=True)
+    def read_account(self) -> str:
+        return self.ops.session.account_id()
+
+    @on(Select.Changed, "#region")
+    def _region_chosen(self, event: Select.Changed) -> None:
+        event.stop()
+        if isinstance(event.value, str) and event.value != self.region_name:
+            self.region_name = event.value
+            self._check_name(self.query_one("#name", Input).value)
+            self._show_landing()
+            self._form_changed()  # the same-region S3 bucket question may change
 
     def on_unmount(self) -> None:
         if self.prepared is not None:
@@ -170,6 +191,7 @@ class PublishDialog(OperationDialog):
     @on(Input.Changed, "#name")
     def _name_typed(self, event: Input.Changed) -> None:
         self._check_name(event.value)
+        self._show_landing()
 
     @on(Input.Changed, "#source")
     @on(SelectionList.SelectedChanged)
@@ -189,6 +211,8 @@ class PublishDialog(OperationDialog):
         self.start_preview()
 
     def _choices(self, selector: str) -> tuple[str, ...]:
+        if selector == "#runtimes":
+            return self.query_one(RuntimePicker).selected
         return tuple(self.query_one(selector, SelectionList).selected)
 
     def start_preview(self) -> None:
@@ -240,7 +264,13 @@ class PublishDialog(OperationDialog):
         key = (source, self._choices("#runtimes"), self._choices("#architectures"))
         prepared = self.prepared
         if prepared is None or key != self._preview_key or self.prepared_source != source:
-            self.say("wait for the preview of this source before publishing", "warning")
+            if not source:
+                self.say("give a source (a directory or a .zip) before publishing", "warning")
+            elif self._preview_error is not None and self._preview_error[0] == source:
+                # The preview failed for this very source: say why again, not "wait".
+                self.say(f"cannot publish {source}: {self._preview_error[1]}", "error")
+            else:
+                self.say("wait for the preview of this source before publishing", "warning")
             return
         name = self.query_one("#name", Input).value.strip()
         if not self._check_name(name):
@@ -326,7 +356,11 @@ class PublishDialog(OperationDialog):
         return "cancelling: nothing will be left half published\N{HORIZONTAL ELLIPSIS}"
 
     def worker_done(self, group: str, result: object) -> None:
-        if group == "preview":
+        if group == "account":
+            self.account = str(result)
+            self._show_landing()
+        elif group == "preview":
+            self._preview_error = None
             self._show_preview(*result)  # type: ignore[misc]
         elif group == "publish":
             self._published(result)  # type: ignore[arg-type]
@@ -361,8 +395,12 @@ class PublishDialog(OperationDialog):
         self.say(message, "success")
 
     def worker_failed(self, group: str, message: str) -> None:
+        if group == "account":  # the landing line keeps its "…"; publishing will say more
+            return
         super().worker_failed(group, message)
         if group == "preview":
+            self._preview_error = (str(self._preview_key[0]) if self._preview_key else "",
+                                   message)
             self.query_one("#preview", Static).update(
                 Content.styled("preview: none (see below)", "$text-muted"))
         elif group == "publish":

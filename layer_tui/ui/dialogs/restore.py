@@ -58,11 +58,12 @@ class RestoreDialog(OperationDialog):
             table.add_column("SHA-256", key="sha")
             table.add_column("Restored as", key="restored")
             yield table
-            yield ProgressBar(show_eta=False, classes="-idle", id="progress")
-            yield StatusLine(id="status")
-            with Horizontal(classes="buttons"):
-                yield Button("Cancel", id="cancel")
-                yield Button("Restore (ctrl+s)", variant="primary", id="restore", disabled=True)
+            with Vertical(classes="outcome"):
+                yield ProgressBar(show_eta=False, classes="-idle", id="progress")
+                yield StatusLine(id="status")
+                with Horizontal(classes="buttons"):
+                    yield Button("Cancel", id="cancel")
+                    yield Button("Restore (ctrl+s)", variant="primary", id="restore", disabled=True)
 
     def on_mount(self) -> None:
         self.query_one("#backups", DataTable).focus()

@@ -12,7 +12,7 @@ from layer_tui.aws.models import LATEST, FunctionRef, Inventory, Layer, LayerVer
 from layer_tui.ui.formatting import (
     CellStyles,
     LayerVersionArn,
-    ago,
+    age,
     joined,
     number,
     parse_aws_time,
@@ -144,7 +144,7 @@ class ConsumersScreen(BrowseScreen):
                     *uses,
                     text(function.runtime, runtime_style),
                     text(joined(function.architectures)),
-                    text(ago(modified)),
+                    age(modified),
                     text(layer_position(function, version.arn)),
                     text(other_layers(function, version.arn)),
                     text(behind_text, styles.warning if behind else styles.success),

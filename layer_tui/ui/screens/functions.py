@@ -6,7 +6,7 @@ from layer_tui.aws.models import FunctionRef, Inventory
 from layer_tui.ui.formatting import (
     CellStyles,
     LayerVersionArn,
-    ago,
+    age,
     joined,
     number,
     parse_aws_time,
@@ -72,7 +72,7 @@ class FunctionsScreen(BrowseScreen):
                     if behind
                     else text("up to date", styles.success),
                     text(flags, styles.error),
-                    text(ago(modified)),
+                    age(modified),
                 ]
                 sort_values = [
                     consumer_order(function),

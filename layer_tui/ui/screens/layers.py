@@ -5,7 +5,7 @@ from __future__ import annotations
 from layer_tui.aws.models import Inventory, Layer
 from layer_tui.ui.formatting import (
     CellStyles,
-    ago,
+    age,
     joined,
     number,
     parse_aws_time,
@@ -81,7 +81,7 @@ class LayersScreen(BrowseScreen):
                     size_cell(latest.code_size if latest else None),
                     text(joined(runtimes)),
                     text(joined(latest.compatible_architectures) if latest else ""),
-                    text(ago(created)),
+                    age(created),
                     number(layer.consumer_count),
                     text(" ".join(flags), flag_style),
                 ]

@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.binding import Binding, BindingType
 
 from layer_tui.aws.models import Inventory, RegionInventory
-from layer_tui.ui.formatting import CellStyles, ago, number, size, size_cell, text
+from layer_tui.ui.formatting import CellStyles, age, number, size, size_cell, text
 from layer_tui.ui.screens.base import BrowseScreen
 from layer_tui.ui.state import RegionScan, region_error_words
 from layer_tui.ui.widgets import Column, TableRow
@@ -72,7 +72,7 @@ class RegionsScreen(BrowseScreen):
             else text(ELLIPSIS, styles.muted),
             number(functions),
             number(using),
-            text(ago(scanned_at), styles.muted),
+            age(scanned_at, styles.muted),
         ]
         sort_values = [name, rank, layers, versions, stored, functions, using, scanned_at]
         return TableRow.build(name, cells, sort_values, item=scanned)

@@ -6,7 +6,7 @@ from layer_tui.aws.models import Inventory, LayerVersion
 from layer_tui.ui.formatting import (
     CellStyles,
     LayerVersionArn,
-    ago,
+    age,
     joined,
     number,
     parse_aws_time,
@@ -82,7 +82,7 @@ class VersionsScreen(BrowseScreen):
                 flag_style = styles.success
             cells = [
                 number(version.version, "bold"),
-                text(ago(created)),
+                age(created),
                 size_cell(version.code_size),
                 text(short_sha(version.code_sha256), styles.muted),
                 text(joined(version.compatible_runtimes)),

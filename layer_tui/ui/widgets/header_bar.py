@@ -9,6 +9,7 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from layer_tui import clock
 from layer_tui.safe_text import visible_line
 from layer_tui.ui.formatting import ago
 
@@ -47,8 +48,8 @@ class HeaderBar(Widget):
     """What the header shows; bound to the app's ``header_info``."""
 
     def on_mount(self) -> None:
-        # Ages are relative to now: repaint now and then so "2 minutes ago" moves on.
-        self.set_interval(30, self.refresh)
+        # Ages are relative to now: repaint on the clock's tick, as the tables' age cells do.
+        self.set_interval(clock.TICK_SECONDS, self.refresh)
 
     def render(self) -> Content:
         info = self.info

@@ -24,13 +24,17 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from layer_tui import clock
 from layer_tui.ui.widgets.table_model import (
     Column,
     TableRow,
+    column_at,
     filtered_sorted,
     fit_widths,
+    fixed_count,
     line_text,
     natural_widths,
+    scrolled,
 )
 
 UP = "\N{UPWARDS ARROW}"
@@ -152,6 +156,16 @@ class ResourceTable(ScrollView, can_focus=True):
         self._view: list[TableRow] = []
         self._lines: dict[str, Strip] = {}
         self._highlighted: TableRow | None = None
+        #: Cells taken by the columns that stay put when scrolling sideways.
+        self._fixed = 0
+
+    def on_mount(self) -> None:
+        # Age cells ("3 minutes ago") are redrawn on the one clock's tick, with the header.
+        self.set_interval(clock.TICK_SECONDS, self.redraw_ages)
+
+    def redraw_ages(self) -> None:
+        self._lines.clear()
+        self.refresh()
 
     # -- what screens use -------------------------------------------------------------------
 
@@ -283,8 +297,12 @@ class ResourceTable(ScrollView, can_focus=True):
     def _fit(self) -> None:
         widths = fit_widths(self._natural, self._columns, self.scrollable_content_region.width)
         self._widths = widths
+        fixed = fixed_count(self._columns)
+        self._fixed = sum(widths[:fixed]) + 2 * fixed
         self._lines.clear()
-        self.virtual_size = Size(sum(widths) + 2 * len(widths), len(self._view) + 1)
+        # Sideways scrolling moves only what follows the fixed columns.
+        self.virtual_size = Size(sum(widths) + 2 * len(widths) - self._fixed + min(
+            self._fixed, self.scrollable_content_region.width), len(self._view) + 1)
 
     def _rebuild(self, wanted: str | None) -> None:
         self._view = (
@@ -347,12 +365,9 @@ class ResourceTable(ScrollView, can_focus=True):
         base = self.rich_style
         if y == 0:
             header = self.get_component_rich_style("resource-table--header")
-            labels = []
-            for index, column in enumerate(self._columns):
-                label = column.label
-                if index == self.sort_column:
-                    label += " " + (DOWN if self.sort_reverse else UP)
-                labels.append(Text(label))
+            arrow = DOWN if self.sort_reverse else UP
+            labels = [Text(f"{c.label} {arrow}" if i == self.sort_column else c.label)
+                      for i, c in enumerate(self._columns)]
             strip = self._strip(self._line_text(labels), base + header)
         else:
             index = scroll_y + y - 1
@@ -364,7 +379,7 @@ class ResourceTable(ScrollView, can_focus=True):
                     strip = Strip.blank(max(self.size.width, self.virtual_size.width), base)
             else:
                 strip = self._row_strip(index, base)
-        return strip.crop(scroll_x, scroll_x + self.size.width)
+        return scrolled(strip, self._fixed, scroll_x, self.size.width)
 
     def _row_strip(self, index: int, base: Style) -> Strip:
         row = self._view[index]
@@ -390,15 +405,12 @@ class ResourceTable(ScrollView, can_focus=True):
         if offset is None:
             return
         if offset.y == 0:
-            x = offset.x + round(self.scroll_x)
-            for index, width in enumerate(self._widths):
-                if x < width + 2:
-                    if index == self.sort_column:
-                        self.sort_reverse = not self.sort_reverse
-                    else:
-                        self.sort_column = index
-                    return
-                x -= width + 2
+            x = offset.x if offset.x < self._fixed else offset.x + round(self.scroll_x)
+            index = column_at(self._widths, x)
+            if index == self.sort_column:
+                self.sort_reverse = not self.sort_reverse
+            elif index is not None:
+                self.sort_column = index
             return
         index = round(self.scroll_y) + offset.y - 1
         if 0 <= index < len(self._view):

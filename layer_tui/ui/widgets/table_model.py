@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from rich.text import Text
+from textual.strip import Strip
 
-from layer_tui.ui.formatting import visible_cell
+from layer_tui.ui.formatting import LiveAge, visible_cell
 
 
 @dataclass(frozen=True)
@@ -61,26 +62,49 @@ def natural_widths(columns: Sequence[Column], rows: Sequence[TableRow]) -> tuple
     return tuple(widths)
 
 
+def fixed_count(columns: Sequence[Column]) -> int:
+    """How many leading columns stay put when the table scrolls sideways: up to the name
+    people read rows by (a keep column among the first two, e.g. Region then Layer), else
+    the first column alone."""
+    for index, column in enumerate(columns[:2]):
+        if column.keep:
+            return index + 1
+    return min(1, len(columns))
+
+
 def fit_widths(
     natural: Sequence[int], columns: Sequence[Column], available: int
 ) -> tuple[int, ...]:
-    """Shrink the widest columns until the table fits ``available`` cells (names last)."""
+    """Shrink columns until the table fits ``available`` cells, the least important first.
+
+    Widest ordinary columns give first, down to their floor (the label). The names (``keep``)
+    never give while anything else can: what still does not fit scrolls sideways under the
+    fixed leading columns. Only a name wider than the whole screen is cut to it.
+    """
     widths = list(natural)
+    if available <= 0:
+        return tuple(widths)
     floors = [
         width if column.width is not None else min(width, max(8, len(column.label) + 2))
         for width, column in zip(widths, columns, strict=True)
     ]
-    excess = sum(widths) + 2 * len(widths) - available if available > 0 else 0
-    for shrinkable in (
-        [i for i, column in enumerate(columns) if not column.keep],
-        list(range(len(widths))),
-    ):
-        while excess > 0 and shrinkable:
-            index = max(shrinkable, key=lambda i: widths[i] - floors[i])
-            if widths[index] <= floors[index]:
-                break
-            widths[index] -= 1
-            excess -= 1
+    excess = sum(widths) + 2 * len(widths) - available
+    shrinkable = [i for i, column in enumerate(columns) if not column.keep]
+    while excess > 0 and shrinkable:
+        index = max(shrinkable, key=lambda i: widths[i] - floors[i])
+        if widths[index] <= floors[index]:
+            break
+        widths[index] -= 1
+        excess -= 1
+    fixed = fixed_count(columns)
+    # Leave a few cells of the scrolled part in sight, or sideways scrolling shows nothing.
+    over = sum(widths[:fixed]) + 2 * fixed - max(available - 10, available // 2)
+    for index in reversed(range(fixed)):
+        if over <= 0:
+            break
+        give = min(over, widths[index] - floors[index])
+        widths[index] -= give
+        over -= give
     return tuple(widths)
 
 
@@ -102,7 +126,9 @@ def line_text(cells: Sequence[Text], columns: Sequence[Column], widths: Sequence
     """One table line: each cell cut (with an ellipsis) or padded to its column's width."""
     line = Text(no_wrap=True, end="")
     for cell, column, width in zip(cells, columns, widths, strict=False):
-        piece = cell.copy()
+        if width <= 0:
+            continue
+        piece = cell.fresh() if isinstance(cell, LiveAge) else cell.copy()
         piece.truncate(width, overflow="ellipsis")
         gap = " " * (width - piece.cell_len)
         line.append(" ")
@@ -114,3 +140,21 @@ def line_text(cells: Sequence[Text], columns: Sequence[Column], widths: Sequence
             line.append(gap)
         line.append(" ")
     return line
+
+
+def scrolled(strip: Strip, fixed: int, scroll_x: int, width: int) -> Strip:
+    """The visible part of a table line: the first ``fixed`` cells always, then the rest
+    from ``scroll_x`` on (sideways scrolling moves what follows the names, not the names)."""
+    if fixed <= 0 or fixed >= width:
+        return strip.crop(scroll_x, scroll_x + width)
+    return Strip.join([strip.crop(0, fixed),
+                       strip.crop(fixed + scroll_x, fixed + scroll_x + width - fixed)])
+
+
+def column_at(widths: Sequence[int], x: int) -> int | None:
+    """Which column the cell ``x`` of a line falls in (each has a cell of gap either side)."""
+    for index, width in enumerate(widths):
+        if x < width + 2:
+            return index
+        x -= width + 2
+    return None
