@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from textual import work
 from textual.worker import WorkerCancelled, WorkerFailed
 
-from layer_tui.aws.models import Inventory, Layer, LayerVersion
+from layer_tui.aws.models import Inventory, Layer, LayerVersion, RegionInventory
 from layer_tui.ui.workers import in_thread
 
 if TYPE_CHECKING:
@@ -127,6 +127,9 @@ class ChangeActions:
         return find_layer(self.inventory, arn) if arn else None
 
     def _current_region(self) -> str | None:
+        _, item = self._selection()
+        if isinstance(item, RegionInventory):  # the regions screen: the row under the cursor
+            return item.region
         layer = self._selected_layer()
         if layer is not None:
             return layer.region
@@ -193,9 +196,12 @@ class ChangeActions:
             self.notify("No region is ready yet; wait for the scan.")
             return
         layer = self._selected_layer()
-        changed = await self.push_screen_wait(
-            PublishDialog(self.operations, region, layer.name if layer else None)
-        )
+        scanned = self.inventory.regions if self.inventory else ()
+        changed = await self.push_screen_wait(PublishDialog(
+            self.operations, region, layer.name if layer else None,
+            latest=layer.newest_build if layer else None,
+            regions=sorted(r.region for r in scanned if not r.error),
+        ))
         self._after_change(changed, region)
 
     @work(exclusive=True, group="change")
