@@ -35,6 +35,7 @@ from layer_tui.ui.commands import (
 from layer_tui.ui.export import ExportActions
 from layer_tui.ui.navigation import Navigation
 from layer_tui.ui.notifications import SafeNotifications
+from layer_tui.ui.pulling import PullActions
 from layer_tui.ui.screens.base import MUTATING_ACTIONS
 from layer_tui.ui.screens.regions import RegionsScreen
 from layer_tui.ui.state import (
@@ -85,7 +86,7 @@ def _default_scan(session: Any, regions: Sequence[str] | None, **kwargs: Any) ->
 
 
 class LayerTuiApp(SafeNotifications, Navigation, ChangeActions, CommandLineActions, ExportActions,
-                  App[int]):
+                  PullActions, App[int]):
     """Browse regions, layers, versions and the functions that use them."""
 
     CSS_PATH = "app.tcss"
@@ -98,6 +99,7 @@ class LayerTuiApp(SafeNotifications, Navigation, ChangeActions, CommandLineActio
         Binding("f", "functions", "Functions", id="app.functions"),
         Binding("g", "switch_region", "Region", id="app.switch-region"),
         Binding("o", "switch_profile", "Profile", show=False, id="app.switch-profile"),
+        Binding("P", "pull", "Pull", show=False, id="app.pull"),
         Binding("colon", "command_line", "Command", key_display=":", id="app.command-line"),
         Binding("e", "export", "Export", show=False, id="app.export"),
     ]
