@@ -2,7 +2,7 @@
 
 Starts the demo sandbox, runs the app headless at 120x40 with the clock frozen and the endpoint
 shown as "sandbox" (its port changes every run), walks regions → layers → versions → consumers
-→ help, and saves each screen as SVG.
+→ functions → a function → help, and saves each screen as SVG.
 """
 
 from __future__ import annotations
@@ -55,6 +55,10 @@ async def _shoot(endpoint_url: str, out: Path) -> list[Path]:
         await save("consumers-drift")
         await pilot.press("escape", "escape", "f")
         await save("functions")
+        await pilot.press("enter")  # the first function's screen, its merged /opt read
+        await app.workers.wait_for_complete()
+        await save("function")
+        await pilot.press("escape")
         await pilot.press("escape", "question_mark")
         await save("help")
     return saved

@@ -17,6 +17,7 @@ from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
 from layer_tui.aws.errors import describe
+from layer_tui.aws.findings import plural
 from layer_tui.aws.function_view import FunctionFacts, FunctionView, find_function
 from layer_tui.aws.merged_opt import DELETED, MergedOpt, merged_opt
 from layer_tui.aws.models import FunctionRef, Inventory
@@ -251,8 +252,8 @@ def opt_panel(opt: MergedOpt) -> Content:
     """The merged /opt in words: files and who wins them, shadowed files, duplicates."""
     lines: list[Content] = [Content.assemble(
         (f"{len(opt.winners):,}", "bold"), (" files under /opt from ", "$text-muted"),
-        (f"{len(opt.layers)}", "bold"), (" layers (later layers overwrite earlier ones)",
-                                          "$text-muted"),
+        (plural(len(opt.layers), "layer"), "bold"),
+        (" (later layers overwrite earlier ones)", "$text-muted"),
     )]  # fmt: skip
     if not opt.complete:
         lines.append(Content.assemble(("some layers could not be read: they are left out",
