@@ -10,11 +10,14 @@ region enforced. Measured in one run:
 - the critical path: one region's ListFunctions page chain, sequential by nature (each page
   needs the previous page's marker), timed alone;
 - layer-tui's inventory engine in this process, cold: when every region's layers, versions and
-  consumers are listed (what the screens need), and when every size is in (one GetLayerVersion
-  per version, bound by the rate limit); warm: sizes from the cache (versions never change);
-- the warm scan again with ``latest_only``: what counting published function versions and
-  their aliases (the default) costs, as a ratio of seconds and API calls
-  (``all_versions_vs_latest_only``; give the estate published versions with ``--published``);
+  consumer counts are listed (what the screens need), and when everything is in (sizes of the
+  versions no function uses, one GetLayerVersion each, and the alias labels); its limit is the
+  critical path plus those GetLayerVersion calls at the rate limit
+  (``layer_tui_cold_vs_limit``); warm: sizes from the cache (versions never change);
+- the same scans with ``latest_only``: what counting published function versions (the
+  default) costs, as ratios of the time to the counts, the time to everything (alias labels
+  included) and API calls (``all_versions_vs_latest_only``; give the estate published versions
+  with ``--published``);
 - ``layer-tui inventory --json`` as a process of its own, cold and then with its cache: like
   for like with the CLI, process start included;
 - the AWS CLI loop (``awscli`` in a venv of its own, created on first use): per region,
@@ -115,6 +118,8 @@ def layer_tui_inventory(
     inventory = scan_inventory(session, regions, progress=progress, known_versions=known,
                                latest_only=latest_only)
     complete = time.perf_counter() - started
+    for region in inventory.regions:  # a region with nothing left to ask reports at "done"
+        listed_at.setdefault(region.region, complete)
     return {"listed_s": round(max(listed_at.values()), 2), "complete_s": round(complete, 2),
             "failed_regions": [r.region for r in inventory.regions if r.error],
             "inventory": inventory}
@@ -174,6 +179,16 @@ def main() -> int:
         cold = measured("layer_tui_cold", lambda: layer_tui_inventory(session, regions, None))
         results["layer_tui_cold"].update(listed_s=cold["listed_s"],
                                          failed_regions=cold["failed_regions"])
+        cold_latest = measured("layer_tui_cold_latest_only", lambda: layer_tui_inventory(
+            session, regions, None, latest_only=True))
+        results["layer_tui_cold_latest_only"].update(listed_s=cold_latest["listed_s"])
+        # The versions no function uses: the only ones a size costs a call for.
+        unused = sum(1 for r in cold["inventory"].regions for layer in r.layers
+                     for v in layer.versions if not v.consumers)
+        results["unused_versions"] = unused
+        results["unused_versions_per_region_max"] = max(
+            (sum(1 for layer in r.layers for v in layer.versions if not v.consumers)
+             for r in cold["inventory"].regions), default=0)
         cache = InventoryCache(root=Path(tempfile.mkdtemp(prefix="layer-tui-bench-")),
                                endpoint_url=sandbox.endpoint_url)
         cache.save(cold["inventory"])
@@ -183,12 +198,20 @@ def main() -> int:
                                          failed_regions=warm["failed_regions"])
         # What counting published versions and their aliases costs (the default) against
         # --latest-only: warm, so the sizes are known and only the consumer chain differs.
-        measured("layer_tui_warm_latest_only",
-                 lambda: layer_tui_inventory(session, regions, known, latest_only=True))
+        latest = measured("layer_tui_warm_latest_only", lambda: layer_tui_inventory(
+            session, regions, known, latest_only=True))
+        results["layer_tui_warm_latest_only"].update(listed_s=latest["listed_s"])
+
+        def ratio(over: str, under: str, what: str) -> float:
+            return round(results[over][what] / max(results[under][what], 1e-9), 2)
+
         results["all_versions_vs_latest_only"] = {
-            what: round(results["layer_tui_warm"][what]
-                        / max(results["layer_tui_warm_latest_only"][what], 1e-9), 2)
-            for what in ("seconds", "api_calls")
+            "counts_s_warm": ratio("layer_tui_warm", "layer_tui_warm_latest_only", "listed_s"),
+            "counts_s_cold": ratio("layer_tui_cold", "layer_tui_cold_latest_only", "listed_s"),
+            "everything_s_warm": ratio("layer_tui_warm", "layer_tui_warm_latest_only",
+                                       "seconds"),
+            "api_calls_warm": ratio("layer_tui_warm", "layer_tui_warm_latest_only",
+                                    "api_calls"),
         }
         for label in ("layer_tui_process_cold", "layer_tui_process_warm"):
             measured(label, lambda: inventory_process(sandbox.endpoint_url, cache_home))
@@ -197,6 +220,12 @@ def main() -> int:
     critical = results["critical_path"]["seconds"]
     results["layer_tui_listed_vs_critical_path"] = round(
         results["layer_tui_cold"]["listed_s"] / critical, 2)
+    # Regions run side by side: the slowest region's unused versions, at the rate limit.
+    limit = critical + results["unused_versions_per_region_max"] / args.rate
+    results["layer_tui_cold_limit_s"] = round(limit, 2)
+    results["layer_tui_cold_vs_limit"] = round(results["layer_tui_cold"]["seconds"] / limit, 2)
+    results["layer_tui_process_warm_minus_engine_warm_s"] = round(
+        results["layer_tui_process_warm"]["seconds"] - results["layer_tui_warm"]["seconds"], 2)
     if "cli_listing" in results:
         # Like for like: a process each side. The warm run prints the same listing plus the
         # sizes (from its cache); the cold one asks for every size, as the CLI's total does.

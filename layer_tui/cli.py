@@ -242,6 +242,8 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _inventory(args: argparse.Namespace, config: Any) -> int:
+    from concurrent.futures import ThreadPoolExecutor
+
     from layer_tui.aws.cache import CacheWriteError, InventoryCache
     from layer_tui.aws.inventory import scan_inventory
     from layer_tui.aws.session import AwsSession
@@ -250,8 +252,12 @@ def _inventory(args: argparse.Namespace, config: Any) -> int:
     session = AwsSession(config)
     # No cache in --demo: the sandbox is new every run, so its snapshots would only pile up.
     cache = None if config.demo else InventoryCache(endpoint_url=session.endpoint_label)
-    regions = session.discover_regions()
-    known = cache.known_versions(session.account_id(), regions) if cache else {}
+    # Two round trips that need nothing of each other: the account (STS) beside the regions.
+    with ThreadPoolExecutor(1, "identity") as pool:
+        identity = pool.submit(session.account_id)
+        regions = session.discover_regions()
+        account = identity.result()
+    known = cache.known_versions(account, regions) if cache else {}
     inventory = scan_inventory(
         session, regions, latest_only=config.latest_only, known_versions=known
     )
