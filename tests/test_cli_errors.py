@@ -283,8 +283,8 @@ def test_inspect_rejects_an_arn_longer_than_140(clean_env: dict[str, str]) -> No
          "the following arguments are required: LAYER_VERSION_ARN "
          "(see 'layer-tui inspect --help')"),
         (("frobnicate",),
-         "unknown command 'frobnicate'; the commands are inventory, inspect, backups and "
-         "restore "
+         "unknown command 'frobnicate'; the commands are inventory, inspect, function, "
+         "backups, restore and pull "
          "(see 'layer-tui --help')"),
         (("--region",), "argument --region: expected one argument (see 'layer-tui --help')"),
         (("inventory", "--region"),
