@@ -244,8 +244,10 @@ def _run(args: argparse.Namespace) -> int:
 def _inventory(args: argparse.Namespace, config: Any) -> int:
     from concurrent.futures import ThreadPoolExecutor
 
+    from layer_tui import clock
     from layer_tui.aws.cache import CacheWriteError, InventoryCache
-    from layer_tui.aws.inventory import scan_inventory
+    from layer_tui.aws.inventory import scan_in_order
+    from layer_tui.aws.models import Inventory, RegionInventory
     from layer_tui.aws.session import AwsSession
     from layer_tui.cli_output import inventory_table, write_inventory_json
 
@@ -258,18 +260,31 @@ def _inventory(args: argparse.Namespace, config: Any) -> int:
         regions = session.discover_regions()
         account = identity.result()
     known = cache.known_versions(account, regions) if cache else {}
-    inventory = scan_inventory(
-        session, regions, latest_only=config.latest_only, known_versions=known
-    )
+    started = clock.now()
+    cache_failure: list[CacheWriteError] = []
+
+    done: list[RegionInventory] = []
+
+    def taken(region: RegionInventory) -> RegionInventory:
+        # Each region is cached (and, with --json, written) while later ones still scan.
+        done.append(region)
+        if cache is not None and not cache_failure:
+            try:
+                cache.save_region(account, region)
+            except CacheWriteError as exc:
+                cache_failure.append(exc)
+        return region
+
+    scanned = (taken(r) for r in scan_in_order(session, regions, known_versions=known,
+                                                latest_only=config.latest_only))
     if args.json:
-        write_inventory_json(inventory.account, inventory.generated_at, inventory.regions,
-                             sys.stdout)
+        # generated_at is when the scan started: the JSON begins before it ends.
+        write_inventory_json(account, started, scanned, sys.stdout)
+        inventory = Inventory(account, started, tuple(done))
     else:
+        inventory = Inventory(account, clock.now(), tuple(scanned))
         sys.stdout.write(inventory_table(inventory))
-    try:
-        if cache is not None:
-            cache.save(inventory)
-    except CacheWriteError as exc:
+    for exc in cache_failure:
         # The cache only saves time on the next scan: the inventory above is complete.
         print(f"layer-tui: warning: {visible_line(str(exc))}", file=sys.stderr)
     failed = [r for r in inventory.regions if r.error]

@@ -303,14 +303,19 @@ class InventoryCache:
         A region read from another account than the inventory's is never written into this
         account's folder (it would be shown as this account's on the next start).
         """
-        folder = self._account_dir(inventory.account)
+        for region in inventory.regions:
+            self.save_region(inventory.account, region)
+
+    def save_region(self, account: str, region: RegionInventory) -> None:
+        """``save`` for one region (a failed one, or one of another account, is not written)."""
+        if region.error is not None or region.account != account:
+            return
+        folder = self._account_dir(account)
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            for region in inventory.regions:
-                if region.error is None and region.account == inventory.account:
-                    with _without_collection():
-                        snapshot = {"format": FORMAT, "region": region_to_dict_v2(region)}
-                    _write_atomically(folder / f"{region.region}.json", snapshot)
+            with _without_collection():
+                snapshot = {"format": FORMAT, "region": region_to_dict_v2(region)}
+            _write_atomically(folder / f"{region.region}.json", snapshot)
         except OSError as exc:
             raise CacheWriteError(
                 f"inventory cache not saved in {self.root}: {exc.strerror or exc}; "

@@ -19,7 +19,8 @@ others.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import queue
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
@@ -334,3 +335,37 @@ def scan_inventory(
         ]
         results = tuple(f.result() for f in futures)
     return Inventory(account=account, generated_at=clock.now(), regions=results)
+
+
+def scan_in_order(
+    session: AwsSession,
+    regions: Sequence[str],
+    *,
+    latest_only: bool = False,
+    known_versions: Mapping[str, LayerVersion] | None = None,
+) -> Iterator[RegionInventory]:
+    """``scan_inventory``'s regions, each yielded as soon as it and every one before it are
+    done: a caller writes (and caches) the first regions while the others still scan, so
+    little is left to do once the last one is in."""
+    finished: queue.Queue[RegionInventory] = queue.Queue()
+
+    def report(step: ScanProgress) -> None:
+        if step.stage in ("done", "error") and step.result is not None:
+            finished.put(step.result)
+
+    arrived: dict[str, RegionInventory] = {}
+    with ThreadPoolExecutor(1, "scan-in-order") as pool:
+        scan = pool.submit(scan_inventory, session, regions, latest_only=latest_only,
+                           progress=report, known_versions=known_versions)
+        for name in regions:
+            while name not in arrived:
+                try:
+                    region = finished.get(timeout=0.05)
+                except queue.Empty:
+                    if scan.done():
+                        scan.result()  # raises what stopped it, if anything did
+                        # Done without a word on this region: take its result as returned.
+                        arrived.update((r.region, r) for r in scan.result().regions)
+                    continue
+                arrived[region.region] = region
+            yield arrived[name]
