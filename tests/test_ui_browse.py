@@ -12,6 +12,7 @@ from layer_tui import clock
 from layer_tui.aws.errors import AwsError
 from layer_tui.ui.app import LayerTuiApp
 from layer_tui.ui.screens.consumers import ConsumersScreen
+from layer_tui.ui.screens.function import FunctionScreen
 from layer_tui.ui.screens.functions import FunctionsScreen
 from layer_tui.ui.screens.help import HelpScreen
 from layer_tui.ui.screens.layers import LayersScreen
@@ -256,7 +257,7 @@ async def test_help_lists_the_current_screens_bindings() -> None:
         assert isinstance(app.screen, HelpScreen)
         described = {description for _, description in app.screen._entries}
         assert {"Drift", "Filter", "Refresh", "Copy ARN", "Back", "Sort", "Quit"} <= described
-        assert "Open" not in described  # enter opens nothing on the consumers screen
+        assert "Open" in described  # enter opens the function screen (issue 15)
         await pilot.press("escape")
         assert isinstance(app.screen, ConsumersScreen)
 
@@ -286,11 +287,11 @@ async def test_functions_view_shows_what_is_behind() -> None:
         assert "up to date" in cell_text(
             app, "arn:aws:lambda:eu-north-1:123456789012:function:orders-api"
         )
-        # Enter goes to the consumers of the layer version that is behind.
+        # Enter opens the function's own screen (issue 15), its layers in merge order.
         table(app).select_key(geo_import)
         await pilot.press("enter")
-        assert isinstance(app.screen, ConsumersScreen)
-        assert app.screen.version_arn.endswith("layer:geo:2")
+        assert isinstance(app.screen, FunctionScreen)
+        assert app.screen.function.qualified_arn == geo_import
 
 
 @pilot_test
