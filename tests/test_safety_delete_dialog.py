@@ -214,7 +214,7 @@ async def test_keep_newest_never_deletes_a_version_a_published_alias_uses(
         text = shown(app)
         assert "geo:1: used by billing:1 (alias prod)" in text
         assert "layer:geo:2" in text and "layer:geo:1\n" not in text
-        await pilot.press("tab", "enter")
+        await pilot.press("shift+tab", "enter")  # from the N field (first), back to Delete
         await settle(app, pilot)
         assert "deleted geo:2" in shown(app)
     assert remaining(box, "geo") == [1, 3]

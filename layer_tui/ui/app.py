@@ -33,6 +33,7 @@ from layer_tui.ui.commands import (
     profile_choices,
 )
 from layer_tui.ui.export import ExportActions
+from layer_tui.ui.key_routing import KeyRouting
 from layer_tui.ui.navigation import Navigation
 from layer_tui.ui.notifications import SafeNotifications
 from layer_tui.ui.pulling import PullActions
@@ -86,7 +87,8 @@ def _default_scan(session: Any, regions: Sequence[str] | None, **kwargs: Any) ->
 
 
 class LayerTuiApp(SafeNotifications, Navigation, ChangeActions, CommandLineActions, ExportActions,
-                  PullActions, App[int]):
+                  PullActions,
+                  KeyRouting, App[int]):
     """Browse regions, layers, versions and the functions that use them."""
 
     CSS_PATH = "app.tcss"

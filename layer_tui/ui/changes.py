@@ -25,7 +25,9 @@ MUTATING_KEYS = (
     ("d", "delete", "Delete"),
     ("m", "repin", "Repin"),
     ("u", "undo", "Undo repin"),
+    ("K", "keep_newest", "Keep newest"),
 )
+READ_ONLY_REFUSAL = "read-only: nothing can be changed (start without --read-only to change)"
 
 
 def change_commands(app: Any) -> Any:
@@ -84,8 +86,10 @@ class ChangeActions:
 
     def bind_change_keys(self) -> None:
         self._bindings.bind("i", "inspect", "Inspect")
-        if not self.read_only:
-            for key, action, description in MUTATING_KEYS:
+        for key, action, description in MUTATING_KEYS:
+            if self.read_only:  # answered, not ignored: the user pressed it for a reason
+                self._bindings.bind(key, "refuse_change", description, show=False)
+            else:
                 self._bindings.bind(key, action, description)
 
     @property
@@ -154,6 +158,9 @@ class ChangeActions:
 
     # -- actions ------------------------------------------------------------------------------
 
+    def action_refuse_change(self) -> None:
+        self.notify(READ_ONLY_REFUSAL, severity="warning")
+
     def action_inspect(self) -> None:
         from layer_tui.ui.screens.contents import ContentsScreen
 
@@ -221,14 +228,18 @@ class ChangeActions:
 
     @work(exclusive=True, group="change")
     async def action_undo(self) -> None:
-        from layer_tui.ui.dialogs.undo import UndoDialog
+        from layer_tui.ui.dialogs.undo import UndoDialog, nothing_to_undo, undo_plan
 
         # A repin cut short by a crash is settled at start; plan the undo from the settled
         # journal, not from one still being completed.
         for worker in [w for w in self.workers if w.group == "recovery"]:
             with contextlib.suppress(WorkerCancelled, WorkerFailed):
                 await worker.wait()
-        changed = await self.push_screen_wait(UndoDialog(self.operations))
+        found = await undo_plan(self.operations)
+        if found[0] is None:  # a notification, not a whole dialog, says there is nothing
+            self.notify(nothing_to_undo(found[1]), title="Undo")
+            return
+        changed = await self.push_screen_wait(UndoDialog(self.operations, found))
         if changed:
             self.start_scan(None)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.content import Content
 from textual.widgets import Button, Input, ProgressBar, Static
@@ -70,9 +70,14 @@ class KeepNewestDialog(DeleteVersionDialog):
             lines.append(Content(f"  {reading.label}: {'; '.join(reasons)}"))
         return Content("\n").join(lines)
 
-    def on_mount(self) -> None:
+    def on_mount(self, event: events.Mount) -> None:
         super().on_mount()
-        self.query_one("#cancel", Button).focus()
+        # Textual would run the base handler again after this one (it calls every class's
+        # on_mount): a second live check, and focus back on Cancel.
+        event.prevent_default()
+        # N is what the user came to set; Delete stays disabled until the live reading is in
+        # and Cancel is a tab away, so starting in the field deletes nothing by itself.
+        self.query_one("#keep", Input).focus()
 
     @in_thread(LIVE_CHECK, exclusive=True)
     def check_live(self, versions: tuple[LayerVersion, ...]) -> dict[str, DeleteAssessment]:

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from layer_tui.ui.app import LayerTuiApp
 
 #: Actions that change AWS: absent (not merely disabled) in read-only mode.
-MUTATING_ACTIONS = frozenset({"publish", "delete", "repin", "undo"})
+MUTATING_ACTIONS = frozenset({"publish", "delete", "repin", "undo", "keep_newest", "restore"})
 
 
 class BrowseScreen(Screen[None]):
@@ -214,7 +214,7 @@ class BrowseScreen(Screen[None]):
     def _filter_closed(self, event: FilterPrompt.Closed) -> None:
         if event.cleared:
             self.table.filter_text = ""
-        self.table.focus()
+        self.set_focus(self.table)
 
     # -- actions ----------------------------------------------------------------------------
 

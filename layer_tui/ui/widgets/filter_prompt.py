@@ -50,7 +50,9 @@ class FilterPrompt(Input):
         self.value = current
         self.cursor_position = len(current)
         self.add_class("-open")
-        self.focus()
+        # Focus now, not after the keys already read behind "/" (the App holds those until
+        # this lands; ``ui.key_routing``).
+        self.screen.set_focus(self)
 
     def close(self, *, cleared: bool) -> None:
         self.remove_class("-open")

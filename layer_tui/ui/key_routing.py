@@ -1,0 +1,155 @@
+"""Keys that arrive together go where the user meant them, in order (a mixin of the App).
+
+Textual routes each key from the terminal to whatever has focus *when the App reads it*, and
+runs a screen's binding only later, when the key has bubbled back up. So when one terminal read
+carries ``/eu`` (a paste, a fast typist, tmux sending a word), ``e`` and ``u`` are already on
+their way to the table before ``/`` has opened the filter: ``u`` then runs undo.
+
+A text field has the same race within itself: it types letters as they arrive, but the keys
+it binds (left, end, backspace, enter) run only after bubbling back to the App, behind the
+letters that followed them. Those run here, in turn.
+
+The fix is at that routing step: a key whose binding opens an input or moves focus (the filter,
+a dialog, the palette, leaving a prompt) puts the App on hold. Keys and pastes read while it
+holds wait in arrival order and are routed once focus has landed where the binding sent it (a
+text field at once; another screen after it has painted its first focus), or after
+``HOLD_LIMIT`` seconds when the binding opened nothing (a refusal, a "select a version first").
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+from textual import events
+from textual.app import App
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import Input, TextArea
+
+#: Actions after which the next keys belong to something that is not focused yet.
+FOCUS_MOVING_ACTIONS = frozenset(
+    {
+        "filter",
+        "submit",
+        "clear_filter",
+        "publish",
+        "delete",
+        "repin",
+        "undo",
+        "keep_newest",
+        "restore",
+        "inspect",
+        "help",
+        "switch_region",
+        "switch_profile",
+        "command_palette",
+    }
+)
+
+#: Longest a key waits for an input that never opens (the action said why instead).
+HOLD_LIMIT = 0.5
+
+HeldEvent = events.Key | events.Paste
+
+
+def takes_text(widget: Widget | None) -> bool:
+    return isinstance(widget, Input | TextArea)
+
+
+def _action_name(action: str) -> str:
+    return action.split("(", 1)[0].rsplit(".", 1)[-1]
+
+
+class KeyRouting(App[Any]):
+    """Mixin for ``LayerTuiApp`` (listed before ``App``): holds keys while focus is moving."""
+
+    _held: deque[HeldEvent]
+    _hold_from: tuple[Any, Widget | None] | None = None
+    _hold_timer: Timer | None = None
+    _releasing = False
+
+    @property
+    def holding_keys(self) -> bool:
+        return self._hold_from is not None
+
+    def _moves_focus(self, key: events.Key) -> bool:
+        """Whether the binding ``key`` runs now opens an input or moves focus elsewhere."""
+        focused = self.focused
+        if takes_text(focused) and key.is_printable:
+            return False  # a text field keeps its letters: "p" in a name is a "p"
+        for namespace, bindings in self.screen._modal_binding_chain:
+            for binding in bindings.key_to_bindings.get(key.key, ()):
+                name = _action_name(binding.action)
+                if namespace.check_action(name, ()) is False:
+                    continue
+                return name in FOCUS_MOVING_ACTIONS
+        return False
+
+    def hold_keys(self) -> None:
+        """Keep the keys that follow until focus lands somewhere new (or HOLD_LIMIT passes)."""
+        if not hasattr(self, "_held"):
+            self._held = deque()
+        self._hold_from = (self.screen, self.focused)
+        if self._hold_timer is not None:
+            self._hold_timer.stop()
+        self._hold_timer = self.set_timer(HOLD_LIMIT, self._release_held)
+
+    def _focus_landed(self) -> bool:
+        if self._hold_from is None:
+            return True
+        screen, focused = self._hold_from
+        now = self.focused
+        if now is None or now is focused:
+            return False
+        # Into a text field, onto another screen, or out of a prompt back to its table.
+        return takes_text(now) or takes_text(focused) or self.screen is not screen
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.Paste) and not event.is_forwarded:
+            if self._hold_from is not None or (self._releasing and self._held):
+                self._held.append(event)
+                return
+            await self._route(event)
+            return
+        await super().on_event(event)
+        if self._hold_from is not None and isinstance(event, events.DescendantFocus):
+            if takes_text(self.focused):
+                await self._release_held()
+            elif self._focus_landed():
+                # A dialog may move focus again as it mounts (to its name field): let it.
+                self.call_after_refresh(self._release_if_landed)
+
+    async def _route(self, event: HeldEvent) -> None:
+        if isinstance(event, events.Key):
+            if self._moves_focus(event):
+                self.hold_keys()
+            if isinstance(self.focused, Input) and not event.is_printable:
+                # A text field types its letters as they come, but a key it binds (end,
+                # left, backspace, enter) runs only once it has bubbled back up here, after
+                # the letters behind it: "ab", left, "c" became "abc". Run it now, in turn.
+                if await self._check_bindings(event.key, priority=True):
+                    return
+                if await self._check_bindings(event.key):
+                    return
+        await super().on_event(event)
+
+    async def _release_if_landed(self) -> None:
+        if self._focus_landed():
+            await self._release_held()
+
+    async def _release_held(self) -> None:
+        """Route the held keys in order; one that opens an input again holds the rest."""
+        if self._hold_timer is not None:
+            self._hold_timer.stop()
+            self._hold_timer = None
+        self._hold_from = None
+        if self._releasing:
+            return
+        self._releasing = True
+        try:
+            held = getattr(self, "_held", deque())
+            while held and self._hold_from is None:
+                await self._route(held.popleft())
+        finally:
+            self._releasing = False
