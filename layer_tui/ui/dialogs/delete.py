@@ -12,9 +12,7 @@ something new, nothing is deleted and the dialog shows it and asks for the typed
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 from textual import on
 from textual.app import ComposeResult
@@ -22,8 +20,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Button, Input, ProgressBar, Static
 
-from layer_tui.aws.delete_check import DeleteAssessment, DeleteCheckChanged, assess_deletes
-from layer_tui.aws.errors import describe
+from layer_tui.aws import delete_batch
+from layer_tui.aws.delete_batch import DeleteOutcome, DeleteProgress
+from layer_tui.aws.delete_check import DeleteAssessment, assess_deletes
 from layer_tui.aws.models import LayerVersion
 from layer_tui.aws.operations import LayerOperations
 from layer_tui.safe_text import visible_line
@@ -33,18 +32,6 @@ from layer_tui.ui.workers import in_thread
 #: Worker groups: the live reading on open, and the deletes.
 LIVE_CHECK = "delete-live-check"
 DELETE = "delete"
-
-
-@dataclass(frozen=True)
-class DeleteOutcome:
-    """What happened to one version: deleted (with its backup folder) or why not."""
-
-    arn: str
-    label: str
-    backup: str | None = None
-    error: str | None = None
-    #: The fresh reading when the confirm-time check found something new (nothing deleted).
-    changed: DeleteAssessment | None = None
 
 
 def confirmation_text(assessments: Sequence[DeleteAssessment]) -> str:
@@ -268,36 +255,20 @@ class DeleteVersionDialog(OperationDialog):
     def delete_versions(
         self, versions: tuple[LayerVersion, ...], confirmed: dict[str, DeleteAssessment]
     ) -> list[DeleteOutcome]:
-        batch = f"delete-{uuid.uuid4().hex[:12]}"
-        marker = self.ops.begin_batch("delete", batch, versions[0].region,
-                                      [f"{v.layer_name}:{v.version}" for v in versions])
-        outcomes: list[DeleteOutcome] = []
-        for index, version in enumerate(versions):
-            label = f"{version.layer_name}:{version.version}"
-            if self.cancel_requested.is_set():
-                break
-            self.app.call_from_thread(
-                self.say, f"checking, backing up and deleting {label} "
-                          f"({index + 1}/{len(versions)})"
-            )
-            try:
-                result = self.ops.delete_layer_version(version, confirmed[version.arn],
-                                                       batch=batch)
-            except DeleteCheckChanged as changed:
-                outcomes.append(DeleteOutcome(version.arn, label, error=str(changed),
-                                              changed=changed.assessment))
-                if self.STOP_ON_CHANGE:
-                    break
-                continue
-            except Exception as exc:  # one line per failure; the next version is not tried
-                outcomes.append(DeleteOutcome(version.arn, label, error=str(describe(exc))))
-                break
-            outcomes.append(DeleteOutcome(version.arn, label, backup=str(result.backup.folder)))
+        # The batch and its journaling are the core's, so the CLI would delete alike.
+        return delete_batch.delete_versions(
+            self.ops, versions, confirmed, stop_on_change=self.STOP_ON_CHANGE,
+            on_progress=self._progress_from_thread, cancelled=self.cancel_requested.is_set,
+        )
+
+    def _progress_from_thread(self, step: DeleteProgress) -> None:
+        if step.deleted:
             self.app.call_from_thread(self._advance)
-        failed = sum(1 for o in outcomes if o.error is not None)
-        self.ops.end_batch(marker, deleted=len(outcomes) - failed, failed=failed,
-                           not_tried=len(versions) - len(outcomes))
-        return outcomes
+        else:
+            self.app.call_from_thread(
+                self.say, f"checking, backing up and deleting {step.label} "
+                          f"({step.position}/{step.total})"
+            )
 
     def _advance(self) -> None:
         self.changed = True
