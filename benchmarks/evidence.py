@@ -4,7 +4,9 @@
     .venv/bin/python benchmarks/evidence.py --readme      # about 15 minutes on 2 cores
 
 Runs, one process each so none measures another's memory or threads: ``scan.py`` (the
-inventory against the AWS CLI loop and the critical path), ``inspect_layer.py`` (Range reads
+inventory against the AWS CLI loop and the critical path; again with a third of functions
+given published versions, against ``--latest-only``), ``cache_load.py`` (the cache at 16,000
+functions), ``inspect_layer.py`` (Range reads
 against a download), ``startup.py`` (start to first painted screen) and ``ui_filter.py`` (the UI
 at 20,000 functions). Writes ``benchmarks/results/evidence.json`` and, with ``--readme``, the
 table between the ``evidence`` markers in README.md. Not a test: it never fails on time.
@@ -65,15 +67,22 @@ def table(results: dict[str, Any]) -> str:
         f"| layer-tui's engine (in process), cold: every region's layers, versions and "
         f"consumers listed | **{seconds(cold['listed_s'])}** "
         f"({scan['layer_tui_listed_vs_critical_path']}{TIMES} the critical path) | — | — |",
-        f"| layer-tui's engine, cold: … and every size (one GetLayerVersion per version) | "
-        f"{seconds(cold['seconds'])} | {cold['api_calls']:,} | {cold['throttled']} |",
+        f"| layer-tui's engine, cold: … and every size (ListFunctions gives a consumed "
+        f"version's; one GetLayerVersion for each of the {scan['unused_versions']} versions "
+        f"no function uses) | **{seconds(cold['seconds'])}** "
+        f"({scan['layer_tui_cold_vs_limit']}{TIMES} the limit: critical path + those calls "
+        f"at the rate, {seconds(scan['layer_tui_cold_limit_s'])}) | {cold['api_calls']:,} | "
+        f"{cold['throttled']} |",
         f"| layer-tui's engine, warm (sizes from the cache) | {seconds(warm['seconds'])} | "
         f"{warm['api_calls']:,} | {warm['throttled']} |",
     ]
     for label, title in (("cold", "cold"), ("warm", "with its cache")):
         run = scan[f"layer_tui_process_{label}"]
+        extra = (f" (the engine + {scan['layer_tui_process_warm_minus_engine_warm_s']:.2f} s)"
+                 if label == "warm" else "")
         lines.append(f"| `layer-tui inventory --json`, a process, {title} | "
-                     f"{seconds(run['seconds'])} | {run['api_calls']:,} | {run['throttled']} |")
+                     f"{seconds(run['seconds'])}{extra} | {run['api_calls']:,} | "
+                     f"{run['throttled']} |")
     if "cli_listing" in scan:
         listing, sizes = scan["cli_listing"], scan["cli_sizes"]
         lines += [
@@ -87,6 +96,7 @@ def table(results: dict[str, Any]) -> str:
             f"({scan['cli_total_vs_layer_tui_process_cold']}{TIMES} `inventory` cold) | "
             f"{sizes['api_calls']:,} timed | {sizes['throttled']} |",
         ]
+    lines += published_lines(results)
     lines += [
         "",
         f"**Inspect** — the demo's `{inspect['layer']}` ({inspect['code_size']:,} bytes zipped, "
@@ -133,6 +143,47 @@ def table(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def published_lines(results: dict[str, Any]) -> list[str]:
+    """Published versions' cost (the default) against ``--latest-only``, and the cache."""
+    lines: list[str] = []
+    if "scan_published" in results:
+        scan = results["scan_published"]
+        ratio = scan["all_versions_vs_latest_only"]
+        warm, latest = scan["layer_tui_warm"], scan["layer_tui_warm_latest_only"]
+        aliases = warm["by_operation"].get("ListAliases", 0)
+        lines += [
+            "",
+            f"**Published versions** (the default) against `--latest-only`, same estate with "
+            f"{scan['estate']['published_share']:.0%} of functions given one or two published "
+            "versions and an alias `prod`, in one run:",
+            "",
+            "| what | default (published versions) | `--latest-only` | ratio |",
+            "|---|---|---|---|",
+            f"| every region's consumer counts, cold | "
+            f"{seconds(scan['layer_tui_cold']['listed_s'])} | "
+            f"{seconds(scan['layer_tui_cold_latest_only']['listed_s'])} | "
+            f"**{ratio['counts_s_cold']}{TIMES}** |",
+            f"| every region's consumer counts, warm | {seconds(warm['listed_s'])} | "
+            f"{seconds(latest['listed_s'])} | **{ratio['counts_s_warm']}{TIMES}** |",
+            f"| … and the alias labels ({aliases:,} ListAliases, one per function with a "
+            f"layered published version), warm | {seconds(warm['seconds'])} | "
+            f"{seconds(latest['seconds'])} | {ratio['everything_s_warm']}{TIMES} |",
+            f"| API calls, warm | {warm['api_calls']:,} | {latest['api_calls']:,} | "
+            f"{ratio['api_calls_warm']}{TIMES} |",
+        ]
+    if "cache" in results:
+        cache = results["cache"]
+        lines += [
+            "",
+            f"**Cache** — {cache['functions']:,} functions ({cache['function_configurations']:,}"
+            f" configurations), {cache['layer_versions']:,} versions: loaded in "
+            f"{cache['load_s_median']:.3f} s ({cache['load_s_median'] / cache['load_limit_s']:.2f}"
+            f"{TIMES} the {cache['load_limit_s']} s limit), saved in "
+            f"{cache['save_s_median']:.3f} s, {cache['bytes'] / 1e6:.1f} MB on disk.",
+        ]
+    return lines
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--readme", action="store_true", help="rewrite the README's table")
@@ -146,6 +197,9 @@ def main() -> int:
         "command": " ".join(["python", "benchmarks/evidence.py", *sys.argv[1:]]),
     }
     results["scan"] = run("scan.py", *args.scan_args.split())
+    results["scan_published"] = run("scan.py", "--no-cli", "--published", "0.33",
+                                    *args.scan_args.split())
+    results["cache"] = run("cache_load.py")
     results["inspect"] = run("inspect_layer.py")
     results["startup"] = run("startup.py")
     results["ui"] = run("ui_filter.py")

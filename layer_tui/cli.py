@@ -245,7 +245,7 @@ def _inventory(args: argparse.Namespace, config: Any) -> int:
     from concurrent.futures import ThreadPoolExecutor
 
     from layer_tui import clock
-    from layer_tui.aws.cache import CacheWriteError, InventoryCache
+    from layer_tui.aws.cache import CacheWriteError, InventoryCache, PendingVersions
     from layer_tui.aws.inventory import scan_in_order
     from layer_tui.aws.models import Inventory, RegionInventory
     from layer_tui.aws.session import AwsSession
@@ -259,7 +259,8 @@ def _inventory(args: argparse.Namespace, config: Any) -> int:
         identity = pool.submit(session.account_id)
         regions = session.discover_regions()
         account = identity.result()
-    known = cache.known_versions(account, regions) if cache else {}
+    # What the cache knows is read while the listing runs (the scan needs it only after).
+    known = PendingVersions(cache, account, regions) if cache else {}
     started = clock.now()
     cache_failure: list[CacheWriteError] = []
 

@@ -191,7 +191,7 @@ def scan_region(
     result says so (``all_versions`` False).
     """
     report = progress or _no_progress
-    known = known_versions or {}
+    known: Mapping[str, LayerVersion] = {} if known_versions is None else known_versions
     try:
         account = session.account_id()
         client = session.client("lambda", region)
