@@ -31,6 +31,7 @@ from layer_tui.ui.commands import (
     available_profiles,
     navigation_commands,
     profile_choices,
+    unkeyed,
 )
 from layer_tui.ui.export import ExportActions
 from layer_tui.ui.key_routing import KeyRouting
@@ -366,9 +367,8 @@ class LayerTuiApp(SafeNotifications, Navigation, ChangeActions, CommandLineActio
         self.notify(f"switched to profile {profile}")
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
-        yield from navigation_commands(self)
-        yield from change_commands(self)
+        yield from unkeyed(screen, [*super().get_system_commands(screen),
+                                    *navigation_commands(self), *change_commands(self)])
 
     # -- clipboard --------------------------------------------------------------------------
 

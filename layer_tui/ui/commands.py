@@ -1,17 +1,22 @@
 """The command palette: the current screen's own actions, plus going places and switching.
 
 ``ctrl+p`` lists the bindings of the screen it was opened from (the same source as the footer
-and ``?``), then the app's navigation commands; ``g`` and ``o`` open focused choosers.
+and ``?``), then the app's commands that no key already offers; ``g`` and ``o`` open focused
+choosers. Only what this app does is listed, once: not the table's own cursor and scroll keys
+(``Up``, ``Down``, ``Scroll Left``), not a command that repeats a key listed above it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from textual.app import SystemCommand
+from textual.app import App, SystemCommand
 from textual.command import DiscoveryHit, Hit, Hits, Provider, SimpleCommand
+from textual.screen import Screen
+
+from layer_tui.ui.screens.help import GENERIC_ACTIONS
 
 if TYPE_CHECKING:
     from layer_tui.ui.app import LayerTuiApp
@@ -24,24 +29,61 @@ def available_profiles() -> list[str]:
     return sorted(boto3.Session().available_profiles)
 
 
+#: Actions a binding may have that are no command of this app: the palette itself, and the
+#: answer read-only mode gives instead of a change.
+_NOT_COMMANDS = frozenset({"command_palette", "refuse_change"})
+
+
+def _action_name(action: str) -> str:
+    return action.split("(", 1)[0].rsplit(".", 1)[-1]
+
+
+def keyed_actions(screen: Screen[object]) -> list[tuple[str, str, str, Any]]:
+    """(action, description, keys, node) for every binding of the screen or the app that
+    the palette offers: enabled, described, this app's own (not a widget's cursor keys)."""
+    app = screen.app
+    found: dict[str, tuple[str, str, str, Any]] = {}
+    for active in screen.active_bindings.values():
+        binding = active.binding
+        if not binding.description or binding.system or not active.enabled:
+            continue
+        if not isinstance(active.node, Screen | App):  # a table's up/down/scroll
+            continue
+        name = _action_name(binding.action)
+        if name in _NOT_COMMANDS or name in GENERIC_ACTIONS:
+            continue
+        keys = binding.key_display or app.get_key_display(binding)
+        if name in found:  # one action, several keys (escape,q): one entry naming both
+            action, description, before, node = found[name]
+            found[name] = (action, description, f"{before} {keys}", node)
+            continue
+        found[name] = (binding.action, binding.description, keys, active.node)
+    return list(found.values())
+
+
+def unkeyed(screen: Screen[object], commands: Iterable[SystemCommand]) -> Iterator[SystemCommand]:
+    """The commands that run no action a key on ``screen`` already lists (no duplicates)."""
+    keyed = {_action_name(action) for action, *_ in keyed_actions(screen)}
+    for command in commands:
+        name = getattr(command.callback, "__name__", "")
+        if name.removeprefix("action_") in keyed or command.title in _TEXTUAL_NOISE:
+            continue
+        yield command
+
+
+#: Textual's own commands that repeat ours: ``?`` is this app's key list, ``q`` quits.
+_TEXTUAL_NOISE = frozenset({"Keys", "Quit"})
+
+
 class ScreenActionsProvider(Provider):
-    """One command per binding of the screen the palette was opened from."""
+    """One command per action bound on the screen the palette was opened from."""
 
     def _commands(self) -> list[tuple[str, str, partial[object]]]:
-        screen = self.screen
         app = self.app
         commands = []
-        seen: set[str] = set()
-        for active in screen.active_bindings.values():
-            binding = active.binding
-            if not binding.description or binding.system or not active.enabled:
-                continue
-            if binding.action in ("command_palette",) or binding.description in seen:
-                continue
-            seen.add(binding.description)
-            keys = binding.key_display or app.get_key_display(binding)
-            run = partial(app.call_later, app.run_action, binding.action, active.node)
-            commands.append((binding.description, f"key: {keys}", run))
+        for action, description, keys, node in keyed_actions(self.screen):
+            run = partial(app.call_later, app.run_action, action, node)
+            commands.append((description, f"key: {keys}", run))
         return commands
 
     async def discover(self) -> Hits:

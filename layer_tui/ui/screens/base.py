@@ -215,12 +215,13 @@ class BrowseScreen(Screen[None]):
         if event.cleared:
             self.table.filter_text = ""
         self.set_focus(self.table)
+        self.refresh_bindings()  # escape's word changes: "Clear filter" or "Back"
 
     # -- actions ----------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "back":
-            return not self.ROOT
+            return not self.ROOT or bool(self.table.filter_text)
         if action in MUTATING_ACTIONS and self.tui.read_only:
             return False
         if action == "copy_arn" and not self.COPIES_ARN:
@@ -230,7 +231,11 @@ class BrowseScreen(Screen[None]):
         return True
 
     def action_back(self) -> None:
-        if not self.ROOT:
+        # A kept filter is the nearer thing to undo: escape clears it before it leaves.
+        if self.table.filter_text:
+            self.table.filter_text = ""
+            self.refresh_bindings()
+        elif not self.ROOT:
             self.app.pop_screen()
 
     def action_refresh(self) -> None:

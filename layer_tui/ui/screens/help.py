@@ -13,7 +13,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 #: Textual's own scrolling and focus keys: true, but noise in a list of what this app does.
-_GENERIC_ACTIONS = frozenset(
+GENERIC_ACTIONS = frozenset(
     {
         "scroll_left",
         "scroll_right",
@@ -22,6 +22,7 @@ _GENERIC_ACTIONS = frozenset(
         "focus_next",
         "focus_previous",
         "screen.copy_text",
+        "copy_text",
     }
 )
 
@@ -32,7 +33,7 @@ def screen_bindings(screen: Screen[object]) -> list[tuple[str, str]]:
     by_action: dict[tuple[int, str], tuple[list[str], str]] = {}
     for active in screen.active_bindings.values():
         binding = active.binding
-        if not binding.description or binding.system or binding.action in _GENERIC_ACTIONS:
+        if not binding.description or binding.system or binding.action in GENERIC_ACTIONS:
             continue
         slot = by_action.setdefault((id(active.node), binding.action), ([], binding.description))
         display = binding.key_display or app.get_key_display(binding)
