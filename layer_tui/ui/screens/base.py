@@ -32,6 +32,10 @@ from layer_tui.ui.workers import in_thread
 if TYPE_CHECKING:
     from layer_tui.ui.app import LayerTuiApp
 
+#: What an empty table says until its first rows are built (never "no versions left" while
+#: they are still being read).
+READING_TEXT = "reading\N{HORIZONTAL ELLIPSIS}"
+
 #: Actions that change AWS: absent (not merely disabled) in read-only mode.
 MUTATING_ACTIONS = frozenset({"publish", "delete", "repin", "undo", "keep_newest", "restore"})
 
@@ -91,6 +95,20 @@ class BrowseScreen(Screen[None]):
     def columns(self) -> tuple[Column, ...]:
         return self.COLUMNS
 
+    def empty_words(self) -> str:
+        """What the table says when it has no rows: a region this screen shows that is still
+        being scanned (or never was) is said so, not called empty."""
+        scans = self.tui.scan_states
+        inventory = self.tui.inventory
+        regions = self.refresh_regions() or tuple(scans)
+        unread = [r for r in regions if inventory is None or inventory.region(r) is None]
+        scanning = [r for r in unread if (scan := scans.get(r)) is not None and scan.running]
+        if scanning:
+            return f"scanning {', '.join(scanning)}\N{HORIZONTAL ELLIPSIS} rows fill in as it goes"
+        if unread and self.refresh_regions():
+            return f"{', '.join(unread)} is not scanned yet: r scans it"
+        return self.EMPTY_TEXT
+
     def scoped(self, crumb: str) -> str:
         """``crumb``, marked when consumers are $LATEST only (--latest-only): a count of
         consumers (or "unused") then leaves out published versions and their aliases."""
@@ -101,7 +119,7 @@ class BrowseScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield HeaderBar()
         yield CrumbBar()
-        table = ResourceTable(self.columns(), empty_text=self.EMPTY_TEXT)
+        table = ResourceTable(self.columns(), empty_text=READING_TEXT)
         table.can_open = self.CAN_OPEN
         yield table
         details = DetailsPanel()
@@ -165,6 +183,7 @@ class BrowseScreen(Screen[None]):
         # Rows built for columns the screen has since replaced (drift toggle) are dropped.
         if built is not None and self.is_attached and columns == self.table.columns:
             rows, natural = built
+            self.table.empty_text = self.empty_words()
             self.table.set_rows(rows, natural=natural)
             self._show_details()
         if self._build_again and self.is_attached:

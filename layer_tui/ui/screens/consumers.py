@@ -102,6 +102,11 @@ class ConsumersScreen(BrowseScreen):
         if self.tui.config.latest_only:
             self.table.empty_text = LATEST_ONLY_EMPTY_TEXT
 
+    def empty_words(self) -> str:
+        words = super().empty_words()
+        latest_only = self.tui.config.latest_only and words == self.EMPTY_TEXT
+        return LATEST_ONLY_EMPTY_TEXT if latest_only else words
+
     def refresh_regions(self) -> tuple[str, ...] | None:
         return (self.parsed.region,)
 

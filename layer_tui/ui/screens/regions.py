@@ -113,8 +113,8 @@ class RegionsScreen(BrowseScreen):
 
     def open_row(self, row: TableRow) -> None:
         scanned: RegionInventory | None = row.item
-        if scanned is None:
-            self.notify(f"{row.key} has not been scanned yet", severity="warning")
+        if scanned is None:  # still being scanned (or queued): its layers fill in as they come
+            self.tui.open_layers(row.key)
         elif scanned.error is not None:
             self.notify(scanned.error.message, title=row.key, severity="error")
         else:
@@ -128,6 +128,10 @@ class RegionsScreen(BrowseScreen):
         self.watch(self.app, "scan_states", self._inventory_changed, init=False)
         self.watch(self.app, "load_error", self._show_load_error)
 
+    def empty_words(self) -> str:
+        error = self.tui.load_error
+        return f"nothing scanned: {error}" if error else self.EMPTY_TEXT
+
     def _show_load_error(self, error: str | None) -> None:
-        self.table.empty_text = f"nothing scanned: {error}" if error else self.EMPTY_TEXT
+        self.table.empty_text = self.empty_words()
         self.table.refresh()
