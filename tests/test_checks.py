@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import struct
-import subprocess
-import sys
 import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -416,20 +414,6 @@ def test_diff_entries() -> None:
     assert diff.size_delta == 10
     assert diff_entries(new, old).size_delta == -10
     assert diff_entries(old, old).unchanged
-
-
-# -- the core stays free of the UI toolkit -----------------------------------------------------
-
-
-def test_inspection_modules_never_import_textual() -> None:
-    modules = ["zipformat", "content_url", "contents", "findings", "native", "checks",
-               "inspection"]
-    code = (
-        "import sys\n"
-        + "".join(f"import layer_tui.aws.{m}\n" for m in modules)
-        + "assert 'textual' not in sys.modules, 'textual imported'\n"
-    )
-    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 # -- against the project's sandbox (moto + content URLs with Range) ----------------------------

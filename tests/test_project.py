@@ -1,8 +1,10 @@
-"""House rules that CI enforces: the Quickstart is what CI runs, the core never imports textual,
-and the code passes ruff and mypy."""
+"""House rules that CI enforces: the Quickstart is what CI runs, the layers' import contracts
+hold (lint-imports), the headless commands load without textual, and the code passes ruff and
+mypy."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -27,7 +29,30 @@ def test_quickstart_is_two_commands_and_ci_runs_the_second_verbatim() -> None:
     assert commands[1] in ci_lines
 
 
-def test_core_never_imports_textual() -> None:
+#: import-linter's command, beside the interpreter running the tests (the venv's bin).
+LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
+
+
+def lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
+    """lint-imports with this project's contracts on the ``layer_tui`` found under ``root``."""
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--config", str(ROOT / "pyproject.toml"), "--no-cache"],
+        capture_output=True, text=True, cwd=root, env={**os.environ, "PYTHONPATH": str(root)},
+    )
+
+
+def test_the_layers_import_contracts_are_kept() -> None:
+    """The core never imports textual or the UI; widgets and dialogs never import screens or
+    the app; screens never import the app ([tool.importlinter] in pyproject.toml). That a
+    breach fails this is shown in test_layer_contracts.py."""
+    result = lint_imports(ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(r"Contracts: [3-9] kept, 0 broken", result.stdout), result.stdout
+
+
+def test_the_headless_commands_load_without_textual() -> None:
+    """What lint-imports cannot see: the CLI imports the UI only inside the command that runs
+    it, so ``layer-tui inventory`` (and every core module) loads without textual at all."""
     code = (
         "import sys, pkgutil, importlib, layer_tui.aws, layer_tui.sandbox\n"
         "for pkg in (layer_tui.aws, layer_tui.sandbox):\n"

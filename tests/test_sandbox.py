@@ -574,18 +574,6 @@ def test_seed_estate_for_benchmarks() -> None:
             assert [v["Version"] for v in versions] == [4, 3, 2, 1]
 
 
-def test_sandbox_never_imports_textual() -> None:
-    script = (
-        "import sys\n"
-        "import layer_tui.sandbox, layer_tui.sandbox.seed, layer_tui.sandbox.estate\n"
-        "print(any(m == 'textual' or m.startswith('textual.') for m in sys.modules))\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True
-    )
-    assert result.stdout.strip() == "False"
-
-
 def test_a_profile_that_does_not_exist_does_not_break_the_sandbox(
     sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
