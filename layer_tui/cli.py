@@ -65,7 +65,12 @@ def _add_global_options(parser: argparse.ArgumentParser, *, defaults: bool) -> N
                         help="count only functions' $LATEST as consumers (faster; published "
                              "versions and their aliases go unseen, and the output says so)")
     parser.add_argument("--demo", action="store_true", default=default(False),
-                        help="start the embedded sandbox and use it (no AWS account needed)")
+                        help="start the embedded sandbox and use it (no AWS account needed); "
+                             "its changes are kept, apart from any real account's, until "
+                             "--demo --reset")
+    parser.add_argument("--reset", action="store_true", default=default(False),
+                        help="with --demo: forget the demo's changes, journal, backups and "
+                             "cache, and start from the seed")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -144,6 +149,9 @@ def _validate(args: argparse.Namespace) -> None:
             raise UsageError(
                 f"--region {region!r} is not a region name; use a name like eu-west-1"
             )
+    if args.reset and not args.demo:
+        raise UsageError("--reset forgets the demo's state and needs --demo; a real "
+                         "account's journal, backups and cache are never reset from here")
     if args.demo:
         given = [name for name, value in (("--profile", args.profile),
                                           ("--endpoint-url", args.endpoint_url)) if value]
@@ -210,11 +218,19 @@ def _run(args: argparse.Namespace) -> int:
 
     sandbox = None
     endpoint = args.endpoint_url
+    if args.demo:
+        from layer_tui.aws import paths
+
+        # Before anything opens a journal, a backup or the cache: the demo's are its own.
+        paths.use_demo_state()
+        if args.reset:
+            paths.reset_demo_state()
     try:
         if args.demo and args.command:  # the TUI starts it behind its first screen
+            from layer_tui.aws.paths import demo_tape_path
             from layer_tui.sandbox.demo import start_demo
 
-            sandbox = start_demo()
+            sandbox = start_demo(demo_tape_path())
             endpoint = sandbox.endpoint_url
         config = SessionConfig(
             profile=args.profile,
@@ -239,6 +255,10 @@ def _run(args: argparse.Namespace) -> int:
     finally:
         if sandbox is not None:
             sandbox.stop()
+        if args.demo:  # a caller in this process (a test) gets the real paths back
+            from layer_tui.aws import paths
+
+            paths.use_demo_state(False)
 
 
 def _inventory(args: argparse.Namespace, config: Any) -> int:
@@ -361,7 +381,7 @@ def _pull(args: argparse.Namespace, config: Any) -> int:
 
 
 def _tui(args: argparse.Namespace, config: Any) -> int:
-    from layer_tui.ui.app import run_tui
+    from layer_tui.ui.launch import run_tui
 
     return int(run_tui(config))
 

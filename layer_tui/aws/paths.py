@@ -1,24 +1,63 @@
-"""Where layer-tui keeps things (PRODUCT.md, "Where it keeps things"), via platformdirs."""
+"""Where layer-tui keeps things (PRODUCT.md, "Where it keeps things"), via platformdirs.
+
+``--demo`` keeps its own: journal, backups, inventory cache and the sandbox's tape of changes
+all live in one folder of the demo's (``$XDG_STATE_HOME/layer-tui/demo``), apart from any real
+account's, so a demo session never writes a line into a real journal and ``--demo --reset``
+can throw the demo's state away in one go.
+"""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import platformdirs
 
 APP_NAME = "layer-tui"
 
+_demo_state = False
+
+
+def use_demo_state(on: bool = True) -> None:
+    """From now on, every path below is the demo's (the CLI calls this for ``--demo``)."""
+    global _demo_state
+    _demo_state = on
+
+
+def demo_root() -> Path:
+    """``$XDG_STATE_HOME/layer-tui/demo``: everything ``--demo`` keeps between runs."""
+    return Path(platformdirs.user_state_dir(APP_NAME)) / "demo"
+
+
+def demo_tape_path() -> Path:
+    """The changes the demo sandbox accepted, replayed on its next start (``sandbox.tape``)."""
+    return demo_root() / "sandbox-tape.jsonl"
+
+
+def reset_demo_state() -> bool:
+    """Forget everything the demo kept; whether there was anything to forget."""
+    root = demo_root()
+    existed = root.exists()
+    shutil.rmtree(root, ignore_errors=True)
+    return existed
+
 
 def cache_root() -> Path:
     """``$XDG_CACHE_HOME/layer-tui``: inventory snapshots."""
+    if _demo_state:
+        return demo_root() / "cache"
     return Path(platformdirs.user_cache_dir(APP_NAME))
 
 
 def journal_path() -> Path:
     """``$XDG_STATE_HOME/layer-tui/journal.jsonl``: every mutating call, before and after."""
+    if _demo_state:
+        return demo_root() / "journal.jsonl"
     return Path(platformdirs.user_state_dir(APP_NAME)) / "journal.jsonl"
 
 
 def backups_root() -> Path:
     """``$XDG_DATA_HOME/layer-tui/backups``: what was deleted, verified."""
+    if _demo_state:
+        return demo_root() / "backups"
     return Path(platformdirs.user_data_dir(APP_NAME)) / "backups"

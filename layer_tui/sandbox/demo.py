@@ -1,6 +1,7 @@
 """What ``--demo`` starts: the demo account's sandbox, seeded (the estate lives in ``seed``)."""
 
 import threading
+from pathlib import Path
 
 from layer_tui.sandbox.seed import (
     DEMO_DISABLED_REGION,
@@ -21,14 +22,16 @@ class LazyDemo:
     sandbox (about a second and a half) comes up behind it.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, tape: Path | None = None) -> None:
+        """``tape``: where the demo's changes are kept between runs (None: kept nowhere)."""
         self._sandbox: Sandbox | None = None
         self._lock = threading.Lock()
+        self._tape = tape
 
     def endpoint_url(self) -> str:
         with self._lock:
             if self._sandbox is None:
-                self._sandbox = start_demo()
+                self._sandbox = start_demo(self._tape)
             return self._sandbox.endpoint_url
 
     def stop(self) -> None:

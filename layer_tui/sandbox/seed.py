@@ -11,6 +11,7 @@ import functools
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from moto.awslambda.models import LambdaBackend, lambda_backends
 
@@ -81,12 +82,19 @@ def demo_sandbox() -> Sandbox:
     )
 
 
-def start_demo() -> Sandbox:
-    """What ``--demo`` runs: start the demo sandbox and seed it."""
+def start_demo(tape: Path | None = None) -> Sandbox:
+    """What ``--demo`` runs: start the demo sandbox and seed it; with ``tape``, replay the
+    changes of earlier runs onto the seed and record this run's (``sandbox.tape``)."""
+    from layer_tui.sandbox.tape import DemoTape, replay
+
     sandbox = demo_sandbox()
     sandbox.start()
     try:
         seed_demo(sandbox)
+        if tape is not None:
+            replay(sandbox.endpoint_url, tape)
+            # First, so it sees every reply last, as the client will.
+            sandbox.add_interceptor(DemoTape(tape), first=True)
     except BaseException:
         sandbox.stop()
         raise

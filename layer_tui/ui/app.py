@@ -381,30 +381,3 @@ class LayerTuiApp(SafeNotifications, Navigation, ChangeActions, CommandLineActio
     def _copy_with_pyperclip(self, arn: str) -> None:
         report = copy_report(arn, copy_with_pyperclip(arn))
         self.call_from_thread(self.notify, report, title="Copied")
-
-
-def run_tui(config: SessionConfig, *, inventory_cache: InventoryCache | None = None) -> int:
-    """Run the TUI until the user quits; the exit code for the CLI.
-
-    Without ``inventory_cache`` the usual on-disk cache is used, except in ``--demo`` (the
-    sandbox is new every run, so its snapshots would only pile up).
-    """
-    if inventory_cache is None and not config.demo:
-        from layer_tui.aws.cache import InventoryCache
-        from layer_tui.aws.session import env_endpoint
-
-        inventory_cache = InventoryCache(endpoint_url=config.endpoint_url or env_endpoint())
-    demo = None
-    factory = None
-    if config.demo and not config.endpoint_url:
-        from layer_tui.sandbox.demo import LazyDemo
-
-        demo = LazyDemo()
-        factory = demo_session_factory(demo)
-    app = LayerTuiApp(config, inventory_cache=inventory_cache, session_factory=factory)
-    try:
-        app.run()
-    finally:
-        if demo is not None:
-            demo.stop()
-    return app.return_code or 0
