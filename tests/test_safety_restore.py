@@ -448,8 +448,9 @@ async def test_drift_never_sends_consumers_to_a_restored_copy(box: Sandbox) -> N
         await pilot.press("t")
         await pilot.pause()
         assert isinstance(app.screen, ConsumersScreen)
-        assert cells(":svc-new").endswith("| no"), cells(":svc-new")
-        assert cells(":svc-old").endswith("1 (2\N{RIGHTWARDS ARROW}3)"), cells(":svc-old")
+        # The Behind column (a Flags column may follow it).
+        assert "| no |" in cells(":svc-new") + " |", cells(":svc-new")
+        assert "| 1 (2\N{RIGHTWARDS ARROW}3) |" in cells(":svc-old") + " |", cells(":svc-old")
         app.push_screen(FunctionsScreen(REGION))
         await pilot.pause()
         assert "up to date" in cells(":svc-new")
