@@ -41,6 +41,7 @@ from layer_tui.ui.widgets.entry_diff import (
 )
 from layer_tui.ui.widgets.findings_list import FindingsList
 from layer_tui.ui.widgets.largest_files import LargestFilesTable
+from layer_tui.ui.widgets.member_diff import open_member_diff
 from layer_tui.ui.widgets.member_text import (
     TEXT_LIMIT,
     MemberText,
@@ -147,7 +148,6 @@ class ContentsScreen(Screen[None]):
         header = self.query_one(HeaderBar)
         if hasattr(self.app, "header_info"):
             self.watch(self.app, "header_info", lambda info: setattr(header, "info", info))
-        self.diff_view.table.can_open = False
         header = self.query_one(ZipTreeHeader)
         self.watch(self.tree, "order", lambda order: setattr(header, "order", order), init=False)
         self.watch(self.tree, "order", self._show_crumbs, init=False)
@@ -296,6 +296,12 @@ class ContentsScreen(Screen[None]):
     def _read_member(self, entry: ZipEntry) -> MemberText:
         code_size = self.report.code_size if self.report else None
         return read_text_member(self._lambda(), self.version_arn, entry, code_size)
+
+    @on(ResourceTable.Selected, "#diff-table")
+    def _diff_row_selected(self, event: ResourceTable.Selected) -> None:
+        if self._diff is not None:  # a changed text file: its unified diff, read by Range
+            open_member_diff(self, self._lambda(), event.row.item, self._diff.old_arn,
+                             self._diff.new_arn)
 
     # -- comparing versions -------------------------------------------------------------------
 
