@@ -25,6 +25,9 @@ from layer_tui.aws.operations import LayerOperations
 from layer_tui.safe_text import visible_line
 from layer_tui.ui.formatting import CellStyles, LayerVersionArn
 
+#: Terminals with fewer rows get the compact form (no field borders, no gaps).
+SHORT_TERMINAL = 32
+
 
 class StatusLine(Static):
     """One line under the form: an error (``$text-error``), a warning or plain progress."""
@@ -91,7 +94,16 @@ class OperationDialog(ModalScreen[bool]):
     OperationDialog .field-label { color: $text-muted; margin-top: 1; }
     OperationDialog Input { margin: 0; width: 1fr; }
     OperationDialog VerticalScroll { height: auto; max-height: 14; }
-    OperationDialog DataTable { height: auto; max-height: 14; }
+    /* 100%, not auto: a wide table scrolls inside the frame instead of widening it. */
+    OperationDialog DataTable { height: auto; max-height: 14; width: 100%; }
+    /* A short terminal (80x24): fields lose their borders and gaps so the preview still
+       shows between the form and the docked outcome. */
+    OperationDialog.-short .field-label { margin-top: 0; }
+    OperationDialog.-short .buttons { margin-top: 0; }
+    OperationDialog.-short SelectionList { max-height: 5; }
+    OperationDialog.-short VerticalScroll { max-height: 8; }
+    OperationDialog.-short DataTable { max-height: 6; }
+    OperationDialog.-short .plan-label { display: none; }
     OperationDialog .buttons {
         height: auto;
         margin-top: 1;
@@ -114,6 +126,12 @@ class OperationDialog(ModalScreen[bool]):
         #: Set by escape while work runs; long work checks it between steps.
         self.cancel_requested = threading.Event()
         self.busy = False
+
+    def on_resize(self) -> None:
+        short = self.app.size.height < SHORT_TERMINAL
+        self.set_class(short, "-short")
+        for widget in self.query("Select, SelectionList, Button, Input"):
+            widget.compact = short  # type: ignore[attr-defined]
 
     def status(self) -> StatusLine:
         return self.query_one("#status", StatusLine)

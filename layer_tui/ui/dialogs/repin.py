@@ -85,7 +85,7 @@ class RepinDialog(PlanDialog):
                   for name in sorted(self.on_version)],
                 id="functions",
             )
-            yield Static(Content("Preview"), classes="field-label")
+            yield Static(Content("Preview"), classes="field-label plan-label")
             yield from self.compose_plan_table("New", "Flags")
             yield from self.compose_controls("Apply (ctrl+s)", "primary")
 
