@@ -4,6 +4,8 @@
   so no test can reach a real account or write into the developer's home.
 - ``sandbox``: a fresh, empty, started Sandbox per test (its own random account).
 - ``demo_sandbox``: the seeded demo estate, started once per session. Read it; never change it.
+- ``frozen_clock`` (autouse, by marker): a module or test marked ``@pytest.mark.frozen_clock(T)``
+  reads every age against ``T``; the clock is thawed after it, even when it fails.
 """
 
 from __future__ import annotations
@@ -14,8 +16,28 @@ from pathlib import Path
 
 import pytest
 
+from layer_tui import clock
 from layer_tui.sandbox import Sandbox
 from layer_tui.sandbox.seed import start_demo
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "frozen_clock(moment): every age in the test reads against this aware datetime"
+    )
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock(request: pytest.FixtureRequest) -> Iterator[None]:
+    marker = request.node.get_closest_marker("frozen_clock")
+    if marker is None:
+        yield
+        return
+    clock.freeze(marker.args[0])
+    try:
+        yield
+    finally:
+        clock.freeze(None)
 
 
 @pytest.fixture(autouse=True)

@@ -9,6 +9,8 @@ and screens' ``notify`` all end in ``App.notify``: this one funnel covers them a
 
 from __future__ import annotations
 
+from collections import deque
+from dataclasses import dataclass
 from typing import Any
 
 from layer_tui.aws.errors import redact
@@ -20,8 +22,29 @@ def _visible_lines(message: str) -> str:
     return "\n".join(visible_line(line) for line in message.split("\n"))
 
 
+#: How many notifications ``said`` keeps.
+SAID_KEPT = 200
+
+
+@dataclass(frozen=True)
+class Said:
+    """One notification as shown: plain text, after escaping and redaction."""
+
+    message: str
+    title: str
+    severity: str
+
+
 class SafeNotifications:
     """Mixed into the App ahead of ``textual.app.App``."""
+
+    _said: deque[Said] | None = None
+
+    @property
+    def said(self) -> list[Said]:
+        """What the app has said, oldest first (the last ``SAID_KEPT``). A toast expires on a
+        clock and Textual keeps its list private; this record stays, so it can be read back."""
+        return list(self._said or ())
 
     def notify(
         self,
@@ -39,7 +62,10 @@ class SafeNotifications:
         options: dict[str, Any] = {"title": title, "severity": severity, "markup": markup}
         if timeout is not None:
             options["timeout"] = timeout
+        if self._said is None:
+            self._said = deque(maxlen=SAID_KEPT)
+        self._said.append(Said(message, title, str(severity)))
         super().notify(message, **options)  # type: ignore[misc]
 
 
-__all__ = ["SafeNotifications"]
+__all__ = ["SAID_KEPT", "SafeNotifications", "Said"]

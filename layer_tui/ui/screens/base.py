@@ -132,6 +132,12 @@ class BrowseScreen(Screen[None]):
     def table(self) -> ResourceTable:
         return self.query_one(ResourceTable)
 
+    @property
+    def rows_ready(self) -> bool:
+        """Whether the table holds rows built from the newest inventory, none being built or
+        queued: what a test or a snapshot waits for instead of a clock."""
+        return self.is_mounted and not (self._stale or self._building or self._build_again)
+
     def on_mount(self) -> None:
         header = self.query_one(HeaderBar)
         self.watch(self.app, "header_info", lambda info: setattr(header, "info", info))

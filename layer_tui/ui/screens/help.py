@@ -67,6 +67,11 @@ class HelpScreen(ModalScreen[None]):
         self._title = title
         self._entries = list(bindings)
 
+    @property
+    def entries(self) -> list[tuple[str, str]]:
+        """The (keys, description) lines shown, in order."""
+        return list(self._entries)
+
     def compose(self) -> ComposeResult:
         width = max((len(keys) for keys, _ in self._entries), default=0)
         lines = [

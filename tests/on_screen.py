@@ -1,0 +1,43 @@
+"""What the screen shows, read the way the Pilot tests read it: through our widgets' public
+accessors and the app's record of what it said, never Textual's private attributes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from layer_tui.ui.widgets import ResourceTable
+
+
+def table(app: Any) -> ResourceTable:
+    """The table of the screen on top."""
+    return app.screen.query_one(ResourceTable)
+
+
+def shown_keys(app: Any) -> list[str]:
+    """The keys (ARNs, region names) of the rows shown, in the order shown."""
+    return [row.key for row in table(app).shown_rows]
+
+
+def row_text(app: Any, key: str) -> str:
+    """The cells of the row keyed ``key``, joined by `` | ``."""
+    row = next(r for r in table(app).shown_rows if r.key == key)
+    return " | ".join(cell.plain for cell in row.cells)
+
+
+def said(app: Any) -> list[str]:
+    """Every notification the app has shown, oldest first (kept after its toast expires)."""
+    return [entry.message for entry in app.said]
+
+
+def highlighted_command(app: Any) -> str:
+    """The command the palette (or a search like ``g``'s) would run on enter; "" while it is
+    not open or has found nothing yet."""
+    from textual.command import CommandList, CommandPalette
+
+    if not isinstance(app.screen, CommandPalette):
+        return ""
+    commands = app.screen.query_one(CommandList)
+    if commands.highlighted is None:
+        return ""
+    prompt = commands.get_option_at_index(commands.highlighted).prompt
+    return str(getattr(prompt, "plain", prompt))
