@@ -4,14 +4,14 @@ and the on-disk InventoryCache."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from on_screen import table
 from ui_fixtures import ACCOUNT, NOW, FakeScan, FakeSession, make_app, pilot_test, sample_inventory
+from waiting import press_and_wait, settle, wait_until
 
-from layer_tui import clock
 from layer_tui.aws.cache import InventoryCache
 from layer_tui.aws.session import SessionConfig
 from layer_tui.sandbox import Sandbox
@@ -22,17 +22,7 @@ from layer_tui.ui.screens.versions import VersionsScreen
 from layer_tui.ui.widgets import ResourceTable
 
 SIZE = (120, 40)
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock() -> Iterator[None]:
-    clock.freeze(NOW)
-    yield
-    clock.freeze(None)
-
-
-def table(app: LayerTuiApp) -> ResourceTable:
-    return app.screen.query_one(ResourceTable)
+pytestmark = pytest.mark.frozen_clock(NOW)
 
 
 def keys(app: LayerTuiApp) -> set[str]:
@@ -58,8 +48,7 @@ async def test_drill_down_matches_what_the_sandbox_holds(
     config = SessionConfig(endpoint_url=demo_sandbox.endpoint_url, demo=True)
     app = LayerTuiApp(config, endpoint_label="sandbox", inventory_cache=InventoryCache(tmp_path))
     async with app.run_test(size=SIZE) as pilot:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         rows = {row.key: row for row in table(app).shown_rows}
         disabled = [k for k, r in rows.items() if "not enabled" in r.cells[1].plain]
         assert len(disabled) == 1
@@ -67,14 +56,14 @@ async def test_drill_down_matches_what_the_sandbox_holds(
         client = demo_sandbox.client("lambda", region)
 
         assert table(app).select_key(region)
-        await pilot.press("enter")
+        await press_and_wait(pilot, "enter")
         assert isinstance(app.screen, LayersScreen)
         layers = client.get_paginator("list_layers").paginate()
         assert keys(app) == {layer["LayerArn"] for page in layers for layer in page["Layers"]}
 
         layer_arn = table(app).selected_key
         assert layer_arn is not None
-        await pilot.press("enter")
+        await press_and_wait(pilot, "enter")
         assert isinstance(app.screen, VersionsScreen)
         name = layer_arn.rsplit(":", 1)[-1]
         pages = client.get_paginator("list_layer_versions").paginate(LayerName=name)
@@ -82,13 +71,13 @@ async def test_drill_down_matches_what_the_sandbox_holds(
 
         used = max(table(app).shown_rows, key=lambda row: len(row.item.consumers))
         table(app).select_key(used.key)
-        await pilot.press("enter")
+        await press_and_wait(pilot, "enter")
         assert isinstance(app.screen, ConsumersScreen)
         assert keys(app) == functions_using(demo_sandbox, region, used.key)
         assert keys(app)
 
         for _ in range(3):
-            await pilot.press("escape")
+            await press_and_wait(pilot, "escape")
         # What was scanned is now cached for the next start.
         assert InventoryCache(tmp_path).load(app.inventory.account, [region]) is not None
 
@@ -101,8 +90,17 @@ async def test_cached_inventory_shows_at_once_while_the_refresh_runs(tmp_path: P
     scan = FakeScan(slow=everything, gate=threading.Event())
     app = make_app(scan=scan, inventory_cache=cache)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause(0.3)
-        status = {row.key: row.cells[1].plain for row in table(app).shown_rows}
+
+        def status() -> dict[str, str]:
+            return {row.key: row.cells[1].plain for row in table(app).shown_rows}
+
+        await wait_until(
+            pilot,
+            lambda: status().get("eu-north-1", "").startswith("refreshing"),
+            what="the cached rows, refreshing",
+        )
+        await wait_until(pilot, lambda: app.header_info.scanning, what="the header's scan")
+        status = status()
         # Failed regions are never cached; the healthy ones show their cached numbers.
         assert status["eu-north-1"].startswith("refreshing\N{HORIZONTAL ELLIPSIS}")
         layers = {row.key: row.cells[2].plain for row in table(app).shown_rows}
@@ -111,8 +109,7 @@ async def test_cached_inventory_shows_at_once_while_the_refresh_runs(tmp_path: P
         assert app.header_info.scanning is not None
         assert app.header_info.data_as_of is not None
         scan.gate.set()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         assert app.header_info.scanning is None
         assert {row.cells[1].plain for row in table(app).shown_rows} >= {"ok"}
 
@@ -122,8 +119,7 @@ async def test_a_refresh_never_lets_an_older_scan_overwrite_a_newer_one() -> Non
     scan = FakeScan()
     app: Any = make_app(scan=scan, session=FakeSession())
     async with app.run_test(size=SIZE) as pilot:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         generations = app._generations
         stale = generations.start(["eu-north-1"])
         fresh = generations.start(["eu-north-1"])
@@ -138,14 +134,12 @@ async def test_refresh_does_not_ask_again_for_sizes_it_knows(demo_sandbox: Sandb
                            regions=("eu-north-1",), rate_per_second=500.0)
     app = LayerTuiApp(config, endpoint_label="sandbox")
     async with app.run_test(size=SIZE) as pilot:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         first = app.inventory
         assert first is not None and first.region("eu-north-1").layers
         demo_sandbox.stats.reset()
-        await pilot.press("r")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await press_and_wait(pilot, "r")
+        await settle(pilot)
         assert demo_sandbox.stats.calls("ListFunctions") > 0  # it did rescan
         assert demo_sandbox.stats.calls("GetLayerVersion") == 0
         assert app.inventory.region("eu-north-1").layers == first.region("eu-north-1").layers
@@ -173,14 +167,16 @@ async def test_demo_paints_first_and_starts_its_sandbox_behind_the_screen(
     app = LayerTuiApp(SessionConfig(demo=True), session_factory=demo_session_factory(demo))
     try:
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause(0.2)
-            assert not started  # the screen is up; the sandbox is not yet
             from layer_tui.ui.screens.regions import RegionsScreen
 
-            assert isinstance(app.screen, RegionsScreen) and app.screen.query(ResourceTable)
+            await wait_until(
+                pilot,
+                lambda: isinstance(app.screen, RegionsScreen) and app.screen.query(ResourceTable),
+                what="the regions screen",
+            )
+            assert not started  # the screen is up; the sandbox is not yet
             gate.set()
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+            await settle(pilot)
             assert started
             assert set(DEMO_REGIONS) <= keys(app)
             scanned = {r.region for r in app.inventory.regions if not r.error}

@@ -44,6 +44,9 @@ FOCUS_MOVING_ACTIONS = frozenset(
         "switch_region",
         "switch_profile",
         "command_palette",
+        "command_line",  # ":" opens its line
+        "export",
+        "permissions",
     }
 )
 
