@@ -33,6 +33,7 @@ from layer_tui.ui.commands import (
     profile_choices,
     unkeyed,
 )
+from layer_tui.ui.dialogs.permissions import PermissionActions
 from layer_tui.ui.export import ExportActions
 from layer_tui.ui.key_routing import KeyRouting
 from layer_tui.ui.navigation import Navigation
@@ -88,7 +89,7 @@ def _default_scan(session: Any, regions: Sequence[str] | None, **kwargs: Any) ->
 
 
 class LayerTuiApp(SafeNotifications, Navigation, ChangeActions, CommandLineActions, ExportActions,
-                  PullActions,
+                  PermissionActions, PullActions,
                   KeyRouting, App[int]):
     """Browse regions, layers, versions and the functions that use them."""
 
@@ -105,6 +106,7 @@ class LayerTuiApp(SafeNotifications, Navigation, ChangeActions, CommandLineActio
         Binding("P", "pull", "Pull", show=False, id="app.pull"),
         Binding("colon", "command_line", "Command", key_display=":", id="app.command-line"),
         Binding("e", "export", "Export", show=False, id="app.export"),
+        Binding("A", "permissions", "Permissions", show=False, id="app.permissions"),
     ]
 
     inventory: var[Inventory | None] = var(None, always_update=True)
