@@ -381,5 +381,5 @@ class LayerTuiApp(SafeNotifications, Navigation, ChangeActions, CommandLineActio
 
     @in_thread("clipboard")
     def _copy_with_pyperclip(self, arn: str) -> None:
-        report = copy_report(arn, copy_with_pyperclip(arn))
-        self.call_from_thread(self.notify, report, title="Copied")
+        report = copy_report(arn, copy_with_pyperclip(arn), self.size.width)
+        self.call_from_thread(self.notify, report)
