@@ -258,7 +258,7 @@ async def test_keep_newest_deletes_old_unused_versions_one_journal_line_each(
         field.value = "2"
         await pilot.pause()
         assert "layer:geo:3" in screen_text(app)
-        await pilot.press("tab", "enter")
+        await pilot.press("shift+tab", "enter")  # from the N field (first), back to Delete
         await settle(app, pilot)
         await pilot.press("escape")
         await pilot.pause()

@@ -47,8 +47,14 @@ FOCUS_MOVING_ACTIONS = frozenset(
         "command_line",  # ":" opens its line
         "export",
         "permissions",
+        "back",
+        "select_row",  # enter on a row: the next screen
     }
 )
+
+#: Of those, the ones done when their binding returns (no worker opens anything later): if
+#: focus has not moved by then, it will not, and the held keys go on at once.
+DONE_ON_RETURN = frozenset({"filter", "submit", "clear_filter", "back", "help"})
 
 #: Longest a key waits for an input that never opens (the action said why instead).
 HOLD_LIMIT = 0.5
@@ -70,6 +76,7 @@ class KeyRouting(App[Any]):
     _held: deque[HeldEvent]
     _hold_from: tuple[Any, Widget | None] | None = None
     _hold_timer: Timer | None = None
+    _hold_action: str | None = None
     _releasing = False
 
     @property
@@ -86,6 +93,7 @@ class KeyRouting(App[Any]):
                 name = _action_name(binding.action)
                 if namespace.check_action(name, ()) is False:
                     continue
+                self._hold_action = name
                 return name in FOCUS_MOVING_ACTIONS
         return False
 
@@ -122,6 +130,21 @@ class KeyRouting(App[Any]):
             elif self._focus_landed():
                 # A dialog may move focus again as it mounts (to its name field): let it.
                 self.call_after_refresh(self._release_if_landed)
+
+    async def _on_key(self, event: events.Key) -> None:
+        # Textual runs App._on_key (the bindings) right after this: look once it has.
+        if self._hold_from is not None and self._hold_action in DONE_ON_RETURN:
+            self.call_next(self._release_if_unmoved)
+
+    async def _release_if_unmoved(self) -> None:
+        if self._hold_from is None:
+            return
+        screen, _ = self._hold_from
+        if self._hold_from == (self.screen, self.focused):
+            await self._release_held()
+        elif self.screen is not screen:
+            # Back on a screen below: it resumes with the focus it had, once it has painted.
+            self.call_after_refresh(self._release_held)
 
     async def _route(self, event: HeldEvent) -> None:
         if isinstance(event, events.Key):
