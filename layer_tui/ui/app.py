@@ -104,8 +104,7 @@ class LayerTuiApp(SafeNotifications, Navigation, ChangeActions, CommandLineActio
         Binding("g", "switch_region", "Region", id="app.switch-region"),
         Binding("o", "switch_profile", "Profile", show=False, id="app.switch-profile"),
         Binding("P", "pull", "Pull", show=False, id="app.pull"),
-        Binding("colon", "command_line", "Command", key_display=":", show=False,
-                id="app.command-line"),
+        Binding("colon", "command_line", "Command", key_display=":", id="app.command-line"),
         Binding("e", "export", "Export", show=False, id="app.export"),
         Binding("A", "permissions", "Permissions", show=False, id="app.permissions"),
     ]
