@@ -10,12 +10,13 @@ import contextlib
 import io
 import urllib.request
 import zipfile
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from on_screen import highlighted_command, said
 from textual.worker import WorkerFailed
 from ui_fixtures import pilot_test
+from waiting import wait_until
 
 from layer_tui import clock
 from layer_tui.aws.models import Inventory
@@ -33,13 +34,7 @@ from layer_tui.ui.widgets.zip_tree import BATCH, MoreChildren, ZipDirectory
 SIZE = (120, 40)
 WEST = "eu-west-1"
 SITE = "python/lib/python3.12/site-packages"
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock() -> Iterator[None]:
-    clock.freeze(DEMO_NOW)
-    yield
-    clock.freeze(None)
+pytestmark = pytest.mark.frozen_clock(DEMO_NOW)
 
 
 def session_for(sandbox: Sandbox) -> AwsSession:
@@ -88,6 +83,11 @@ async def settle(app: LayerTuiApp, pilot: Any) -> None:
 
 def shown(widget: Any) -> str:
     return str(widget.render())
+
+
+def nodes_under(node: Any) -> int:
+    """How many tree nodes exist below ``node`` (made, whether shown or not)."""
+    return sum(1 + nodes_under(child) for child in node.children)
 
 
 # -- summary, tree, largest files ------------------------------------------------------------
@@ -234,7 +234,7 @@ async def test_a_binary_file_is_refused_with_a_reason(demo_sandbox: Sandbox) -> 
         await pilot.press("enter")
         await settle(app, pilot)
         assert app.screen is screen
-        assert any("bin/jq" in str(n.message) for n in app._notifications)
+        assert any("bin/jq" in message for message in said(app))
 
 
 # -- diff ------------------------------------------------------------------------------------
@@ -301,7 +301,9 @@ async def test_compare_with_a_picked_version_and_from_the_palette(demo_sandbox: 
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"compare with v7")
-        await pilot.pause(0.3)
+        await wait_until(
+            pilot, lambda: "v7" in highlighted_command(app), what="the palette's compare with v7"
+        )
         await pilot.press("enter")
         await settle(app, pilot)
         assert app.screen is screen
@@ -320,7 +322,7 @@ async def test_a_missing_version_is_an_error_on_the_screen(demo_sandbox: Sandbox
         assert screen.mode == "contents-error"
         error = shown(screen.query_one("#contents-error"))
         assert "inspecting py-common:2" in error and "ResourceNotFound" in error
-        assert not app._notifications  # said once, on the screen, not again as a toast
+        assert not said(app)  # said once, on the screen, not again as a toast
         assert screen.check_action("compare", ()) is None
 
 
@@ -368,7 +370,7 @@ async def test_fifty_thousand_entries_stay_lazy(sandbox: Sandbox) -> None:
         python = tree.root.children[0]
         # 98 package folders + flat/ + one file: nodes exist only for what was opened.
         assert len(python.children) == 100
-        assert sum(1 for _ in tree._walk(tree.root)) == 101
+        assert nodes_under(tree.root) == 101
 
         flat = tree.reveal("python/flat/m00000.py")
         assert flat is not None and flat.parent is not None
