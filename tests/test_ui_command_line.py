@@ -13,12 +13,12 @@ from ui_fixtures import NOW, make_app, pilot_test
 
 from layer_tui import clock
 from layer_tui.ui.app import LayerTuiApp
+from layer_tui.ui.screens.function import FunctionScreen
 from layer_tui.ui.screens.functions import FunctionsScreen
 from layer_tui.ui.screens.history import HistoryScreen
 from layer_tui.ui.screens.layers import LayersScreen
 from layer_tui.ui.screens.regions import RegionsScreen
 from layer_tui.ui.screens.versions import VersionsScreen
-from layer_tui.ui.widgets import ResourceTable
 from layer_tui.ui.widgets.command_line import CommandLine
 
 SIZE = (120, 40)
@@ -79,7 +79,7 @@ async def test_region_layers_functions_and_history_commands_navigate() -> None:
 @pilot_test
 async def test_fn_and_layer_find_names_across_regions() -> None:
     """Promise: `:fn nightly-cleanup` (a function of us-east-1, typed on eu-north-1's screen)
-    opens the functions view of its region showing it; `:layer ops-tools` opens the versions
+    opens its function screen, over its region's layers; `:layer ops-tools` opens the versions
     of that layer wherever it lives, with its region's layers behind it."""
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -87,10 +87,10 @@ async def test_fn_and_layer_find_names_across_regions() -> None:
         await command(app, pilot, "region eu-north-1")
         await command(app, pilot, "fn nightly-cleanup")
         screen = app.screen
-        assert isinstance(screen, FunctionsScreen) and screen.region_name == "us-east-1"
-        await settle(app, pilot)
-        keys = [row.key for row in screen.query_one(ResourceTable).shown_rows]
-        assert keys == ["arn:aws:lambda:us-east-1:123456789012:function:nightly-cleanup"]
+        assert isinstance(screen, FunctionScreen)
+        assert screen.function.arn.endswith(":us-east-1:123456789012:function:nightly-cleanup")
+        await pilot.press("escape")
+        assert isinstance(app.screen, LayersScreen) and app.screen.region_name == "us-east-1"
         await command(app, pilot, "layer ops-tools")
         assert isinstance(app.screen, VersionsScreen)
         assert app.screen.layer_arn == "arn:aws:lambda:us-east-1:123456789012:layer:ops-tools"
@@ -151,7 +151,7 @@ async def test_tab_completes_and_suggestions_are_shown() -> None:
 @pilot_test
 async def test_the_palette_finds_a_function_by_name_in_any_region() -> None:
     """Promise: ctrl+p, typing a function of another region (nightly-cleanup, us-east-1) and
-    enter opens it, as `:fn` does."""
+    enter opens its function screen, as `:fn` does."""
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -160,6 +160,9 @@ async def test_the_palette_finds_a_function_by_name_in_any_region() -> None:
         await pilot.press(*"fn nightly")
         await pilot.pause(0.5)
         await pilot.press("enter")
-        await settle(app, pilot)
-        await pilot.pause(0.2)
-        assert isinstance(app.screen, FunctionsScreen) and app.screen.region_name == "us-east-1"
+        for _ in range(40):
+            if isinstance(app.screen, FunctionScreen):
+                break
+            await pilot.pause(0.05)
+        assert isinstance(app.screen, FunctionScreen)
+        assert app.screen.function.function == "nightly-cleanup"

@@ -248,14 +248,10 @@ async def _open_function(app: LayerTuiApp, names: CommandNames, name: str,
     if not found:
         return (f"no function named {visible_line(name)!r} uses a layer in the regions scanned; "
                 ":functions lists those that do")
-    from layer_tui.ui.screens.functions import FunctionsScreen
-
-    # The functions view of its region, filtered to it (escape goes back to its layers).
-    function = found[0]
+    # Its function screen ($LATEST first), over its region's layers (escape goes back there).
+    function = min(found, key=lambda f: (f.region != found[0].region, f.version != "$LATEST"))
     app.go_to_region(function.region)
-    screen = FunctionsScreen(function.region)
-    await app.push_screen(screen)
-    screen.table.filter_text = function.function
+    app.open_function(function)
     return None
 
 
