@@ -4,6 +4,8 @@ Every ``$LATEST`` configuration carries a RevisionId that changes on each update
 naming a stale RevisionId gets 412 ``PreconditionFailedException``; an update leaves
 ``LastUpdateStatus`` at ``InProgress`` for ``update_seconds``, and any update during that time
 gets 409 ``ResourceConflictException`` — so repin's real code paths run against the sandbox.
+An update also moves ``LastModified`` to the time it landed (moto keeps the creation time), so
+a screen refreshed after a repin shows when each moved function last changed.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from layer_tui.sandbox.calls import ApiCall, ApiReply, Interceptor, error_reply
@@ -32,6 +35,12 @@ def _name(ref: str) -> str:
     return parts[0]
 
 
+def _aws_now() -> str:
+    """Now as Lambda writes LastModified: ``2026-11-20T09:00:00.123+0000``."""
+    moment = datetime.now(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
+
+
 class FunctionRevisions(Interceptor):
     """Tracks RevisionId and the update-in-progress window of each function's $LATEST."""
 
@@ -43,6 +52,8 @@ class FunctionRevisions(Interceptor):
         self._lock = threading.Lock()
         self._revisions: dict[FunctionKey, str] = {}
         self._busy_until: dict[FunctionKey, float] = {}
+        #: LastModified of each function updated through the API, as AWS stamps it.
+        self._modified: dict[FunctionKey, str] = {}
         #: Functions whose next update should fail with 409 this many times (a 409 storm).
         self.conflicts: dict[str, int] = {}
 
@@ -101,6 +112,7 @@ class FunctionRevisions(Interceptor):
             with self._lock:
                 self._revisions[key] = str(uuid.uuid4())
                 self._busy_until[key] = self._now() + self.update_seconds
+                self._modified[key] = _aws_now()
         configs: list[dict[str, Any]]
         if call.operation == "ListFunctions":
             configs = list(payload.get("Functions") or [])
@@ -127,6 +139,8 @@ class FunctionRevisions(Interceptor):
         config["RevisionId"] = self.revision(key)
         with self._lock:
             busy = self._busy_until.get(key, 0.0) > self._now()
+            if key in self._modified:
+                config["LastModified"] = self._modified[key]
         config["LastUpdateStatus"] = "InProgress" if busy else "Successful"
         if busy:
             config["LastUpdateStatusReason"] = "The function is being updated"

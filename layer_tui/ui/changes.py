@@ -144,8 +144,12 @@ class ChangeActions:
         return next((r.region for r in scanned if not r.error), None)
 
     def _after_change(self, changed: bool | None, region: str | None) -> None:
+        from layer_tui.ui.refreshing import refresh
+
+        # The rows the change touched (moved functions' Modified, a deleted version) are
+        # read again from AWS, and the user is told when they have been.
         if changed and region:
-            self.start_scan([region])
+            refresh(self, [region], " after the change")
 
     @in_thread("recovery")
     def settle_interrupted_work(self) -> None:
@@ -241,7 +245,7 @@ class ChangeActions:
             return
         changed = await self.push_screen_wait(UndoDialog(self.operations, found))
         if changed:
-            self.start_scan(None)
+            self._after_change(changed, found[0][1].region if found[0] else None)
 
     @work(exclusive=True, group="change")
     async def action_restore(self) -> None:
@@ -249,4 +253,6 @@ class ChangeActions:
 
         changed = await self.push_screen_wait(RestoreDialog(self.operations))
         if changed:
-            self.start_scan(None)
+            from layer_tui.ui.refreshing import refresh
+
+            refresh(self, None, " after the restore")

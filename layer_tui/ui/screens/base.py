@@ -264,7 +264,9 @@ class BrowseScreen(Screen[None]):
             self.app.pop_screen()
 
     def action_refresh(self) -> None:
-        self.tui.start_scan(self.refresh_regions())
+        from layer_tui.ui.refreshing import refresh
+
+        refresh(self.tui, self.refresh_regions())  # says it started and when it has landed
 
     def action_copy_arn(self) -> None:
         if (row := self.table.selected_row) is not None:

@@ -133,6 +133,7 @@ class HistoryScreen(BrowseScreen):
 
     def action_refresh(self) -> None:
         self.rebuild()  # the journal is on disk: nothing to ask AWS
+        self.notify("history re-read from the journal", timeout=4)
 
 
 __all__ = ["HistoryItem", "HistoryScreen", "history_items"]
