@@ -263,6 +263,22 @@ def _run(args: argparse.Namespace) -> int:
 
 def _inventory(args: argparse.Namespace, config: Any) -> int:
     import gc
+
+    # A short run that builds a few hundred thousand objects and frees few: the collector's
+    # default (a pass every 700 allocations, the long-lived heap walked again and again) cost
+    # more processor time than the JSON itself. Everything imported so far is never garbage.
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
+    try:
+        return _scan_and_write(args, config)
+    finally:
+        # In a process of its own this hardly matters; called in-process (tests), it must.
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
+
+
+def _scan_and_write(args: argparse.Namespace, config: Any) -> int:
     from concurrent.futures import ThreadPoolExecutor
 
     from layer_tui import clock
@@ -272,11 +288,6 @@ def _inventory(args: argparse.Namespace, config: Any) -> int:
     from layer_tui.aws.session import AwsSession
     from layer_tui.cli_output import inventory_table, write_inventory_json
 
-    # A short run that builds a few hundred thousand objects and frees few: the collector's
-    # default (a pass every 700 allocations, the long-lived heap walked again and again) cost
-    # more processor time than the JSON itself. Everything imported so far is never garbage.
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 20)
     session = AwsSession(config)
     # No cache in --demo: the sandbox is new every run, so its snapshots would only pile up.
     cache = None if config.demo else InventoryCache(endpoint_url=session.endpoint_label)
