@@ -14,20 +14,29 @@ packages a runtime brings itself are judged on the runtime's search path under `
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from functools import cache
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from layer_tui.aws.checks import UNZIPPED_LIMIT, WARN_SHARE
 from layer_tui.aws.errors import describe, error_code
-from layer_tui.aws.findings import Finding, load_data, plural
+from layer_tui.aws.findings import Finding, plural
 from layer_tui.aws.inspection import InvalidLayerVersionArn, inspect_layer_version
 from layer_tui.aws.models import Layer, LayerVersion
+from layer_tui.aws.python_path import (
+    Distribution,
+    DuplicateDistribution,
+    RuntimeShadow,
+    duplicate_distributions,
+    normalized_project,
+    runtime_family_of,
+    runtime_packages,
+    runtime_search_path,
+    runtime_shadows,
+)
 from layer_tui.aws.zipformat import ZipEntry
 
 #: Flags a layer of a function may carry (``OptLayer.flags``), in the order they are shown.
@@ -36,12 +45,6 @@ DELETED, ARCHITECTURE, RUNTIME, BEHIND, EXTERNAL, UNREADABLE = (
 )  # fmt: skip
 #: A function lists at most five layers: each is read by a thread of its own.
 _READERS = 5
-_DIST_INFO = re.compile(r"^(?P<name>[^/-]+)-(?P<version>[^/]+)\.dist-info$")
-
-
-def normalized_project(name: str) -> str:
-    """PEP 503: ``Typing_Extensions`` and ``typing-extensions`` are one project."""
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 @dataclass(frozen=True)
@@ -99,50 +102,6 @@ class ShadowedPath:
 
     def to_json(self) -> dict[str, Any]:
         return {"path": self.path, "winner": self.winner, "hidden": list(self.hidden)}
-
-
-@dataclass(frozen=True)
-class Distribution:
-    """One ``*.dist-info`` folder on the function's Python path."""
-
-    project: str
-    version: str
-    dist_info: str
-    #: The layer that put it there (the last one, if several hold the same folder).
-    arn: str
-
-    def to_json(self) -> dict[str, str]:
-        return {"dist_info": self.dist_info, "version": self.version, "arn": self.arn}
-
-
-@dataclass(frozen=True)
-class DuplicateDistribution:
-    """Two or more installs of one project on the path; ``winner`` is the one imported.
-
-    The winner stands earliest on ``sys.path``; within one folder it is the later layer's,
-    whose package files overwrote the earlier one's (the earlier one's extra files remain, a
-    mixed install: which is why this is worth a warning).
-    """
-
-    project: str
-    winner: Distribution
-    hidden: tuple[Distribution, ...]
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "project": self.project,
-            "winner": self.winner.to_json(),
-            "hidden": [d.to_json() for d in self.hidden],
-        }
-
-
-@dataclass(frozen=True)
-class RuntimeShadow:
-    """A package the runtime provides, found earlier on the path in a layer."""
-
-    package: str
-    path: str
-    arn: str
 
 
 @dataclass(frozen=True)
@@ -336,8 +295,10 @@ def merge_layers(
     merged = MergedOpt(
         function=function, region=region, runtime=runtime, architectures=architectures,
         layers=flagged, winners=winners, shadowed=shadowed,
-        duplicate_distributions=_duplicates(winners, flagged, search_path, runtime),
-        runtime_shadowed=_runtime_shadows(winners, flagged, runtime),
+        duplicate_distributions=duplicate_distributions(
+            winners, tuple(layer.arn for layer in flagged), search_path, runtime),
+        runtime_shadowed=runtime_shadows(
+            winners, tuple(layer.arn for layer in flagged), runtime),
         code_size=code_size,
     )  # fmt: skip
     return replace(merged, findings=_findings(merged))
@@ -366,102 +327,6 @@ def _flags(layer: OptLayer, runtime: str | None, architectures: tuple[str, ...])
     if layer.problem is not None and not layer.deleted:
         flags.append(UNREADABLE)
     return tuple(flags)
-
-
-@cache
-def runtime_packages() -> dict[str, Any]:
-    return load_data("runtime_packages.json")
-
-
-def _family(runtime: str | None) -> tuple[str, str, int | None] | None:
-    """(family, language version, major) of a runtime: python3.12 → ("python", "3.12", 3)."""
-    match = re.match(r"^(python|nodejs)(\d+)(?:\.(\d+|x))?", runtime or "")
-    if match is None:
-        return None
-    family, major, minor = match[1], match[2], match[3]
-    version = f"{major}.{minor}" if minor and minor != "x" else major
-    return family, version, int(major)
-
-
-def runtime_search_path(runtime: str | None) -> tuple[str, ...]:
-    """The folders under /opt the runtime searches, first first (empty for other runtimes)."""
-    known = _family(runtime)
-    if known is None:
-        return ()
-    family, version, major = known
-    paths = runtime_packages()["families"][family]["search_path"]
-    return tuple(p.format(version=version, major=major) for p in paths)
-
-
-def _duplicates(
-    winners: Mapping[str, int],
-    layers: tuple[OptLayer, ...],
-    search_path: tuple[str, ...],
-    runtime: str | None,
-) -> tuple[DuplicateDistribution, ...]:
-    if not (runtime or "").startswith("python"):
-        return ()
-    found: dict[str, dict[str, tuple[int, int, Distribution]]] = {}
-    for path, position in winners.items():
-        for rank, folder in enumerate(search_path):
-            if not path.startswith(folder):
-                continue
-            top = path[len(folder):].split("/", 1)[0]
-            match = _DIST_INFO.match(top)
-            if match is None or "/" not in path[len(folder):]:
-                break
-            dist_info = folder + top
-            project = normalized_project(match["name"])
-            seen = found.setdefault(project, {})
-            previous = seen.get(dist_info)
-            if previous is None or previous[1] < position:
-                seen[dist_info] = (rank, position, Distribution(
-                    project, match["version"], dist_info, layers[position - 1].arn))
-            break
-    duplicates = []
-    for project, installs in sorted(found.items()):
-        if len(installs) < 2:
-            continue
-        # Earliest on sys.path first; in one folder, the later layer's package files won.
-        ordered = sorted(installs.values(), key=lambda item: (item[0], -item[1]))
-        duplicates.append(DuplicateDistribution(
-            project, ordered[0][2], tuple(item[2] for item in ordered[1:])))
-    return tuple(duplicates)
-
-
-def _runtime_shadows(
-    winners: Mapping[str, int], layers: tuple[OptLayer, ...], runtime: str | None
-) -> tuple[RuntimeShadow, ...]:
-    known = _family(runtime)
-    if known is None:
-        return ()
-    family, _, major = known
-    packages = [
-        p["name"] for p in runtime_packages()["families"][family]["packages"]
-        if p.get("min_major", 0) <= (major or 0) <= p.get("max_major", 10**6)
-    ]  # fmt: skip
-    shadows: dict[tuple[str, str], int] = {}
-    for path, position in winners.items():
-        for folder in runtime_search_path(runtime):
-            if not path.startswith(folder):
-                continue
-            rest = path[len(folder):]
-            for package in packages:
-                if package.endswith("/"):
-                    hit = rest.startswith(package) and rest.count("/") >= 2
-                    where = folder + "/".join(rest.split("/")[:2]) if hit else ""
-                else:
-                    top = rest.split("/", 1)[0]
-                    hit = (top == package and "/" in rest) or top == f"{package}.py"
-                    where = folder + top
-                if hit:
-                    key = (package.rstrip("/"), where)
-                    shadows[key] = max(shadows.get(key, 0), position)
-            break
-    return tuple(
-        RuntimeShadow(package, where, layers[position - 1].arn)
-        for (package, where), position in sorted(shadows.items())
-    )
 
 
 def _findings(merged: MergedOpt) -> tuple[Finding, ...]:
@@ -511,7 +376,7 @@ def _findings(merged: MergedOpt) -> tuple[Finding, ...]:
             f"path: {duplicate.winner.version} from {_label(duplicate.winner.arn)} wins over "
             f"{others}", duplicate.winner.dist_info))
     if merged.runtime_shadowed:
-        family = _family(merged.runtime)
+        family = runtime_family_of(merged.runtime)
         runtime_path = runtime_packages()["families"][family[0]]["runtime_path"] if family else ""
         version = family[1] if family else ""
         for shadow in merged.runtime_shadowed:
