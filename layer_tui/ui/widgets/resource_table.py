@@ -13,8 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
-from rich.segment import Segment
-from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
@@ -36,9 +34,7 @@ from layer_tui.ui.widgets.table_model import (
     natural_widths,
     scrolled,
 )
-
-UP = "\N{UPWARDS ARROW}"
-DOWN = "\N{DOWNWARDS ARROW}"
+from layer_tui.ui.widgets.table_strips import RowStrips, header_labels, sort_arrow, text_strip
 
 
 class ResourceTable(ScrollView, can_focus=True):
@@ -154,7 +150,7 @@ class ResourceTable(ScrollView, can_focus=True):
         self._widths: tuple[int, ...] = ()
         self._all_rows: list[TableRow] = []
         self._view: list[TableRow] = []
-        self._lines: dict[str, Strip] = {}
+        self._lines = RowStrips()
         self._highlighted: TableRow | None = None
         #: Cells taken by the columns that stay put when scrolling sideways.
         self._fixed = 0
@@ -194,7 +190,7 @@ class ResourceTable(ScrollView, can_focus=True):
     def sort_label(self) -> str:
         if not self._columns:
             return ""
-        return f"{self._columns[self.sort_column].label} {DOWN if self.sort_reverse else UP}"
+        return f"{self._columns[self.sort_column].label} {sort_arrow(self.sort_reverse)}"
 
     def set_columns(self, columns: Sequence[Column]) -> None:
         """New columns; the rows go (they no longer fit) until ``set_rows``."""
@@ -349,54 +345,33 @@ class ResourceTable(ScrollView, can_focus=True):
         super().notify_style_update()
         self._lines.clear()
 
-    # -- rendering --------------------------------------------------------------------------
-
-    def _line_text(self, cells: Sequence[Text]) -> Text:
-        return line_text(cells, self._columns, self._widths)
-
-    def _strip(self, text: Text, style: Style) -> Strip:
-        width = max(self.size.width, self.virtual_size.width)
-        segments = list(text.render(self.app.console))
-        strip = Strip(Segment.apply_style(segments, style), text.cell_len)
-        return strip.extend_cell_length(width, style)
+    # -- rendering (``table_strips``) --------------------------------------------------------
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         base = self.rich_style
+        width = max(self.size.width, self.virtual_size.width)
+        console = self.app.console
         if y == 0:
             header = self.get_component_rich_style("resource-table--header")
-            arrow = DOWN if self.sort_reverse else UP
-            labels = [Text(f"{c.label} {arrow}" if i == self.sort_column else c.label)
-                      for i, c in enumerate(self._columns)]
-            strip = self._strip(self._line_text(labels), base + header)
+            labels = header_labels(self._columns, self.sort_column, self.sort_reverse)
+            text = line_text(labels, self._columns, self._widths)
+            strip = text_strip(text, base + header, width, console)
+        elif (index := scroll_y + y - 1) < len(self._view):
+            style = base
+            if index % 2 == 0:
+                style += self.get_component_rich_style("resource-table--even-row")
+            cursor = index == self.cursor_row
+            if cursor:
+                style += self.get_component_rich_style("resource-table--cursor")
+            strip = self._lines.row(self._view[index], index, cursor, self._columns,
+                                    self._widths, style, width, console)
+        elif index == 0:
+            empty = self.get_component_rich_style("resource-table--empty")
+            strip = text_strip(Text(" " + self.empty_text), base + empty, width, console)
         else:
-            index = scroll_y + y - 1
-            if index >= len(self._view):
-                if index == 0:
-                    empty = self.get_component_rich_style("resource-table--empty")
-                    strip = self._strip(Text(" " + self.empty_text), base + empty)
-                else:
-                    strip = Strip.blank(max(self.size.width, self.virtual_size.width), base)
-            else:
-                strip = self._row_strip(index, base)
+            strip = Strip.blank(width, base)
         return scrolled(strip, self._fixed, scroll_x, self.size.width)
-
-    def _row_strip(self, index: int, base: Style) -> Strip:
-        row = self._view[index]
-        cursor = index == self.cursor_row
-        cache_key = f"{'*' if cursor else index % 2}{row.key}"
-        if (cached := self._lines.get(cache_key)) is not None:
-            return cached
-        style = base
-        if index % 2 == 0:
-            style += self.get_component_rich_style("resource-table--even-row")
-        if cursor:
-            style += self.get_component_rich_style("resource-table--cursor")
-        strip = self._strip(self._line_text(row.cells), style)
-        if len(self._lines) > 4_000:
-            self._lines.clear()
-        self._lines[cache_key] = strip
-        return strip
 
     # -- mouse ------------------------------------------------------------------------------
 
