@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import io
 import zipfile
@@ -16,10 +15,10 @@ from textual.app import App
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Input
-from textual.worker import WorkerCancelled, WorkerState
+from textual.worker import WorkerState
 from ui_fixtures import NOW, pilot_test
+from waiting import wait_until
 
-from layer_tui import clock
 from layer_tui.aws.inventory import scan_region
 from layer_tui.aws.journal import Journal
 from layer_tui.aws.models import Layer, LayerVersion
@@ -33,13 +32,7 @@ from layer_tui.ui.dialogs.keep_newest import KeepNewestDialog
 REGION = "eu-west-1"
 SIZE = (120, 40)
 SNAPSHOT_ACCOUNT = "210987654321"  # not the demo account: both may run in one process
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock() -> Iterator[None]:
-    clock.freeze(NOW)
-    yield
-    clock.freeze(None)
+pytestmark = pytest.mark.frozen_clock(NOW)
 
 
 @pytest.fixture
@@ -148,14 +141,12 @@ async def settle(app: App[Any], pilot: Pilot[Any]) -> None:
     On a loaded machine one pause may not be enough for the dialog to mount and start its
     first worker, and a worker's result may start another: wait for all of that, boundedly.
     """
-    await pilot.pause()
-    for _ in range(100):
+    def idle() -> bool:
         busy = [w for w in app.workers if w.state in (WorkerState.PENDING, WorkerState.RUNNING)]
-        if app.screen.is_mounted and not busy:
-            break
-        with contextlib.suppress(WorkerCancelled):
-            await app.workers.wait_for_complete(busy or None)
-        await pilot.pause(0.02)
+        return app.screen.is_mounted and not busy
+
+    await pilot.pause()
+    await wait_until(pilot, idle, what="the dialog mounted and its workers done")
     await pilot.pause()
 
 
@@ -323,7 +314,12 @@ async def test_repin_moves_exactly_the_ticked_functions_keeping_order(
         choices = app.screen.query_one("#functions", SelectionList)
         assert sorted(choices.selected) == ["billing", "orders-api", "report"]
         choices.deselect("report")
-        await pilot.pause(0.5)
+        await wait_until(
+            pilot,
+            lambda: app.screen.plan is not None
+            and {i.function for i in app.screen.plan.items} == {"billing", "orders-api"},
+            what="the plan without the unticked function",
+        )
         await settle(app, pilot)
         table = app.screen.query_one("#preview", DataTable)
         assert sorted(str(k.value) for k in table.rows) == ["billing", "orders-api"]
@@ -454,8 +450,15 @@ def layer_tree(root: Path) -> Path:
 
 
 async def fill_source(app: App[Any], pilot: Pilot[Any], source: str) -> None:
-    app.screen.query_one("#source", Input).value = source
-    await pilot.pause(0.6)
+    """Type ``source`` into the publish dialog and wait for its preview of that source (the
+    dialog previews once typing pauses)."""
+    dialog: Any = app.screen
+    dialog.query_one("#source", Input).value = source
+    await wait_until(
+        pilot,
+        lambda: dialog.prepared_source == source and not dialog.query_one("#publish").disabled,
+        what=f"the preview of {source}",
+    )
     await settle(app, pilot)
 
 
