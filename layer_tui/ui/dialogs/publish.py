@@ -9,7 +9,6 @@ with no permissions, so afterwards the dialog offers to copy the previous versio
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -22,7 +21,6 @@ from textual.content import Content
 from textual.timer import Timer
 from textual.widgets import Button, Input, ProgressBar, Select, SelectionList, Static
 
-from layer_tui.aws.errors import describe, error_code
 from layer_tui.aws.findings import Finding
 from layer_tui.aws.models import LayerVersion
 from layer_tui.aws.operations import Cancelled, LayerOperations
@@ -38,11 +36,8 @@ from layer_tui.aws.publishing import (
 )
 from layer_tui.safe_text import visible_line
 from layer_tui.ui.dialogs.base import OperationDialog, StatusLine
-from layer_tui.ui.dialogs.publish_preview import (
-    landing_line,
-    permission_args,
-    preview_findings,
-)
+from layer_tui.ui.dialogs.publish_permissions import grant_again, previous_grants
+from layer_tui.ui.dialogs.publish_preview import landing_line, preview_findings
 from layer_tui.ui.dialogs.restore import RestoreDialog
 from layer_tui.ui.formatting import size
 from layer_tui.ui.runtimes import RuntimePicker, TickList
@@ -302,23 +297,9 @@ class PublishDialog(OperationDialog):
                                              cancelled=self.cancel_requested.is_set)
         except Cancelled:
             return None
-        return response, self._previous_policy(request.layer_name, int(response["Version"]))
-
-    def _previous_policy(self, name: str, new: int) -> tuple[int, list[dict[str, Any]]] | None:
-        """The statements of the newest version before ``new`` (a read; failures mean none)."""
-        lam = self.ops.session.client("lambda", self.region_name)
-        try:
-            listed = lam.list_layer_versions(LayerName=name)["LayerVersions"]
-            older = [v["Version"] for v in listed if v["Version"] < new]
-            if not older:
-                return None
-            policy = lam.get_layer_version_policy(LayerName=name, VersionNumber=max(older))
-        except Exception as exc:
-            if error_code(exc) != "ResourceNotFoundException":
-                self.app.call_from_thread(self.say, str(describe(exc)), "warning")
-            return None
-        statements = json.loads(policy.get("Policy") or "{}").get("Statement") or []
-        return (max(older), statements) if statements else None
+        return response, previous_grants(
+            self.ops, self.region_name, request.layer_name, int(response["Version"]),
+            lambda why: self.app.call_from_thread(self.say, why, "warning"))
 
     @on(Button.Pressed, "#publish")
     def _publish_pressed(self, event: Button.Pressed) -> None:
@@ -342,15 +323,7 @@ class PublishDialog(OperationDialog):
     @in_thread("copy", exclusive=True)
     def copy_permissions(self, published: dict[str, Any],
                          statements: list[dict[str, Any]]) -> int:
-        arn = str(published["LayerVersionArn"])
-        name, number = arn.split(":")[6], int(published["Version"])
-        lam = self.ops.session.client("lambda", self.region_name)
-        for statement in statements:
-            args = {"LayerName": name, "VersionNumber": number, **permission_args(statement)}
-            self.ops.mutate(self.region_name, "AddLayerVersionPermission", args,
-                            lambda args=args: lam.add_layer_version_permission(**args),
-                            describe_as=f"granting {args['Principal']} on {name}:{number}")
-        return len(statements)
+        return grant_again(self.ops, self.region_name, published, statements)
 
     def cancel_message(self) -> str:
         return "cancelling: nothing will be left half published\N{HORIZONTAL ELLIPSIS}"
