@@ -54,7 +54,7 @@ def box() -> Iterator[Sandbox]:
         def publish(name: str, files: dict[str, bytes], **extra: object) -> str:
             return str(lam.publish_layer_version(
                 LayerName=name, Content={"ZipFile": zip_of(files)},
-                CompatibleRuntimes=["python3.12"], **extra)["LayerVersionArn"])  # type: ignore[arg-type]
+                CompatibleRuntimes=["python3.12"], **extra)["LayerVersionArn"])
 
         base = publish("base", {SHARED: b"base", "python/base.py": b"b"})
         tools = publish("tools", {SHARED: b"tools", "python/tools.py": b"t"})

@@ -98,6 +98,39 @@ def versions_newest_build_first(session: Any, layer_version_arn: str) -> tuple[L
                         reverse=True))
 
 
+@dataclass(frozen=True)
+class LayerChange:
+    """What the user asked of one layer of the list, applied to the list read at plan time.
+
+    The layer is named by its ARN, not its place: if the list changed since the screen read
+    it, the change lands on the same layer, or the plan says the layer is gone.
+    """
+
+    kind: str  # REORDER | REMOVE | REPIN
+    arn: str
+    delta: int = 0
+    target: str = ""
+
+    def apply(self, current: Sequence[str]) -> tuple[str, ...] | None:
+        """The new list, or None when the layer is no longer in ``current``."""
+        if self.arn not in current:
+            return None
+        position = list(current).index(self.arn) + 1
+        if self.kind == REORDER:
+            return moved(current, position, self.delta)
+        if self.kind == REMOVE:
+            return removed(current, position)
+        return repinned(current, position, self.target or self.arn)
+
+    @property
+    def description(self) -> str:
+        if self.kind == REORDER:
+            return f"move {_short(self.arn)} {'down' if self.delta > 0 else 'up'}"
+        if self.kind == REMOVE:
+            return f"remove {_short(self.arn)}"
+        return f"repin {_short(self.arn)} to {_short(self.target)}"
+
+
 # -- the plan -------------------------------------------------------------------------------------
 
 
@@ -142,20 +175,23 @@ def _function_name(function: str, region: str | None) -> tuple[str, str, str | N
 def plan_function_layers(
     session: Any,
     function: str,
-    new_layers: Sequence[str],
+    new_layers: Sequence[str] | LayerChange,
     *,
     region: str | None = None,
     change: str = "",
 ) -> FunctionLayersPlan:
     """Read the function now and plan its list ``new_layers``; nothing is changed.
 
-    ``function`` is its ARN (or its name, with ``region``). The plan is blocked, with the
+    ``function`` is its ARN (or its name, with ``region``); ``new_layers`` the whole new list,
+    or a ``LayerChange`` applied to the list read now. The plan is blocked, with the
     reason in one line, when the list cannot be sent as it is: a published version, more than
     five layers, one layer twice, a version that no longer exists in the new list, or over the
     unzipped limit.
     """
     name, region_name, qualifier = _function_name(function, region)
-    wanted = tuple(new_layers)
+    if isinstance(new_layers, LayerChange):
+        change = change or new_layers.kind
+    wanted = () if isinstance(new_layers, LayerChange) else tuple(new_layers)
 
     def refused(problem: str, current: tuple[str, ...] = ()) -> FunctionLayersPlan:
         item = RepinItem(name, region_name, "", current, wanted, blocked=problem)
@@ -173,6 +209,12 @@ def plan_function_layers(
         raise describe(exc, f"reading {name}") from exc
     config: Mapping[str, Any] = found["Configuration"]
     current = tuple(str(layer["Arn"]) for layer in config.get("Layers") or ())
+    if isinstance(new_layers, LayerChange):
+        applied = new_layers.apply(current)
+        if applied is None:
+            return refused(f"{_short(new_layers.arn)} is no longer in {name}'s list (changed "
+                           "since it was read): refresh and try again", current)
+        wanted = applied
     if len(wanted) > MAX_LAYERS:
         return refused(f"{len(wanted)} layers: AWS takes at most {MAX_LAYERS} a function",
                        current)
@@ -297,6 +339,7 @@ __all__ = [
     "REORDER",
     "REPIN",
     "FunctionLayersPlan",
+    "LayerChange",
     "moved",
     "plan_function_layers",
     "removed",

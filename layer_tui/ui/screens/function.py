@@ -18,6 +18,7 @@ from textual.worker import Worker, WorkerState
 
 from layer_tui.aws.errors import describe
 from layer_tui.aws.findings import plural
+from layer_tui.aws.function_change import REMOVE, REORDER, REPIN, LayerChange
 from layer_tui.aws.function_view import FunctionFacts, FunctionView, find_function
 from layer_tui.aws.merged_opt import DELETED, MergedOpt, merged_opt
 from layer_tui.aws.models import FunctionRef, Inventory
@@ -48,6 +49,8 @@ from layer_tui.ui.workers import in_thread
 
 #: The merged /opt panel names this many shadowed files; the CLI's --json has them all.
 SHADOWED_SHOWN = 12
+#: The actions that change this function's list.
+_CHANGES = frozenset({"repin", "move_layer", "remove_layer"})
 #: Flags that mean the next deploy (or the function itself) breaks: shown as errors.
 _SEVERE = frozenset({DELETED, "architecture"})
 
@@ -57,6 +60,13 @@ class FunctionScreen(BrowseScreen):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "reload", "Reload", id="function.reload"),
+        # Changes to this function's list (absent in read-only: ``check_action``).
+        Binding("m", "repin", "Repin layer", id="function.repin-layer"),
+        Binding("left_square_bracket,shift+up", "move_layer(-1)", "Move up", key_display="[",
+                id="function.move-up"),
+        Binding("right_square_bracket,shift+down", "move_layer(1)", "Move down",
+                key_display="]", id="function.move-down"),
+        Binding("x", "remove_layer", "Remove layer", id="function.remove-layer"),
     ]
     DEFAULT_CSS = """
     FunctionScreen {
@@ -241,6 +251,40 @@ class FunctionScreen(BrowseScreen):
             (f" ({used:,} B)", "$text-muted"), SEPARATOR, budget_bar(used, limit, width=30), " ",
             (share_label(used, limit), budget_style(used, limit)),
         ))  # fmt: skip
+
+    # -- changing this function's layers (``dialogs.function_layers``) -----------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in _CHANGES:
+            if self.tui.read_only:
+                return False
+            return None if self.table.selected_row is None else True
+        return super().check_action(action, parameters)
+
+    def action_repin(self) -> None:
+        self._change(REPIN)
+
+    def action_move_layer(self, delta: int) -> None:
+        self._change(REORDER, delta)
+
+    def action_remove_layer(self) -> None:
+        self._change(REMOVE)
+
+    def _change(self, kind: str, delta: int = 0) -> None:
+        from layer_tui.ui.dialogs.function_layers import FunctionLayersDialog
+
+        if self.tui.read_only or (row := self.table.selected_row) is None:
+            return
+
+        def done(changed: bool | None) -> None:
+            if changed:
+                self.action_reload()
+                self.tui.start_scan([self.region_name])
+
+        change = LayerChange(kind, row.key, delta)
+        self.app.push_screen(
+            FunctionLayersDialog(self.tui.operations, self.function.qualified_arn, change),
+            done)
 
     def action_reload(self) -> None:
         self.view = None
