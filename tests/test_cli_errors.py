@@ -244,7 +244,7 @@ def test_tui_unwritable_cache_is_one_notification(tmp_path: Path) -> None:
         async with app.run_test(size=(120, 40)) as pilot:
             await app.workers.wait_for_complete()
             await pilot.pause()
-            warnings = [n for n in app._notifications if n.title == "Cache"]
+            warnings = [n for n in app.said if n.title == "Cache"]
             assert [(n.message, n.severity) for n in warnings] == [(
                 f"inventory cache not saved in {root}: Not a directory; point XDG_CACHE_HOME "
                 "at a writable directory (the cache only speeds up the next scan)",

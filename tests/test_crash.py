@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from on_screen import said
 from test_repin import REGION, estate, geo, layers_of, tiny_zip  # noqa: F401
 
 from layer_tui.aws.backups import list_backups
@@ -239,7 +240,7 @@ def test_the_app_says_at_start_what_a_killed_run_left(
         async with app.run_test(size=(140, 40)) as pilot:
             await app.workers.wait_for_complete()
             await pilot.pause()
-            return [str(n.message) for n in app._notifications]
+            return said(app)
 
     shown = asyncio.run(run())
     assert ("A repin was cut short (the app stopped mid-way): 2 done (svc-0, svc-1), "

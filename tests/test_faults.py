@@ -30,6 +30,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
+from waiting import wait_until_sync
 
 from layer_tui.aws.inspection import inspect_layer_version
 from layer_tui.aws.inventory import scan_inventory
@@ -194,9 +195,7 @@ def test_a_stalled_call_is_dropped_when_the_sandbox_stops(sandbox: Sandbox) -> N
     sandbox.faults.connection_faults = [silence]
     with socket.create_connection(("127.0.0.1", sandbox.port), timeout=5) as conn:
         conn.sendall(LIST_FUNCTIONS)
-        deadline = time.monotonic() + 5
-        while not silence.hits and time.monotonic() < deadline:
-            time.sleep(0.01)  # until the request is inside the stall
+        wait_until_sync(lambda: silence.hits, what="the request inside the stall", timeout=5)
         assert silence.hits == 1
         sandbox.stop()
         # Released at once (a socket timeout here would mean the stall outlived the sandbox).

@@ -20,8 +20,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from layer_tui.ui.screens.base import BrowseScreen
-
 #: Generous on purpose: a condition that holds returns at once; only a broken one waits this long.
 TIMEOUT = 20.0
 
@@ -63,6 +61,9 @@ def rows_ready(app: Any) -> bool:
     """Whether the app answers the next key as a user sees it: no keys held while focus moves
     (``KeyRouting``), and the screen on top is not a table screen or has its rows built from
     the newest inventory (no build running or queued)."""
+    # Imported here: core tests use wait_until_sync without loading the UI.
+    from layer_tui.ui.screens.base import BrowseScreen
+
     if getattr(app, "holding_keys", False):
         return False
     screen = app.screen
