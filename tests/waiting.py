@@ -36,7 +36,7 @@ async def wait_until(
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            raise NeverHappened(f"waited {timeout:.0f}s for {what}")
+            raise NeverHappened(f"waited {timeout:g}s for {what}")
         # A short real pause, not pause(): with nothing queued, pause() returns at once and
         # the loop would spin without giving a thread worker's call_from_thread a turn.
         await pilot.pause(0.01)
@@ -53,7 +53,7 @@ def wait_until_sync(
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            raise NeverHappened(f"waited {timeout:.0f}s for {what}")
+            raise NeverHappened(f"waited {timeout:g}s for {what}")
         time.sleep(interval)
 
 
