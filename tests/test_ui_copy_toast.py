@@ -12,8 +12,6 @@ from textual.widgets._toast import Toast
 from ui_fixtures import NOW, make_app, pilot_test
 from waiting import press_and_wait, settle, wait_until
 
-from layer_tui.ui.clipboard import shorten_middle
-
 pytestmark = pytest.mark.frozen_clock(NOW)
 
 VERSION_ARN = "arn:aws:lambda:eu-north-1:123456789012:layer:geo:3"
@@ -80,6 +78,8 @@ def test_shorten_middle_keeps_whole_fields_and_fits() -> None:
     """Attack: ARNs longer than the room, one whose last field alone is longer. Promise: the
     result fits the budget, starts with arn:, and keeps whole trailing fields when any fits
     (never half a field next to the ellipsis)."""
+    from layer_tui.ui.clipboard import shorten_middle
+
     arn = "arn:aws:lambda:eu-north-1:123456789012:function:orders-api"
     assert shorten_middle(arn, 80) == arn
     short = shorten_middle(arn, 30)

@@ -26,7 +26,9 @@ from test_ui_dialogs import (
     version_of,
 )
 from textual.pilot import Pilot
+from textual.widgets import DataTable
 from ui_fixtures import NOW
+from waiting import wait_until
 
 from layer_tui import clock
 from layer_tui.aws.repin import apply_repin, plan_repin
@@ -57,6 +59,19 @@ def outcome_on_screen(*selectors: str) -> Callable[[Pilot[Any]], Any]:
     async def check(pilot: Pilot[Any]) -> None:
         await steady(pilot)
         screen = pilot.app.screen
+        # Every table here has rows once its worker's answer is handled, and a DataTable
+        # measures new rows when next idle: wait for both, or the picture may catch its
+        # columns at the width of their labels.
+        await wait_until(pilot, lambda: all(
+            table.row_count and not table._require_update_dimensions
+            for table in screen.query(DataTable)), what="the tables filled and measured")
+        # The restore dialog's header line is now and then drawn from a cache taken before its
+        # rows were measured (columns at the width of their labels over wider rows); what the
+        # user sees on the next repaint is the measured one, so the picture is taken after it.
+        for table in screen.query(DataTable):
+            table._clear_caches()
+            table.refresh()
+        await pilot.pause()
         status = () if screen.query_one("#status").has_class("-empty") else ("#status",)
         for selector in ("#cancel", *status, *selectors):
             region = screen.query_one(selector).region

@@ -207,7 +207,7 @@ async def test_undo_table_fits_and_names_results_whole(
 ) -> None:
     """Attack: undo of a repin of three functions (one with a long name) at 80x24 and 140x40.
     Promise: the table's header shows Result whole (not ``Resu``), every row ends in the
-    whole word ``moved`` once undone, and Close and the summary are on screen."""
+    whole word ``restored`` once undone, and Close and the summary are on screen."""
     from layer_tui.ui.dialogs.undo import UndoDialog, undo_plan
 
     geo = estate(box)
@@ -222,6 +222,6 @@ async def test_undo_table_fits_and_names_results_whole(
         await pilot.press("ctrl+s")
         await until(pilot, lambda: app.screen.report is not None, "the report")
         rows = table_rows(app)
-        assert "moved" in rows["report"] and "moved" in rows[LONG_NAME], rows
+        assert "restored" in rows["report"] and "restored" in rows[LONG_NAME], rows
         assert "2 restored" in on_screen(app)
         assert app.screen.region.contains_region(app.screen.query_one("#cancel").region)

@@ -22,6 +22,8 @@ FLAG_WORDS = (
     ("an update is in progress", "busy", "B", "waits for an update in progress"),
     ("function + layers would be", "size", "U", "over the unzipped size limit"),
 )
+#: The widest word a Result cell shows ("restored"; "changed" and "skipped" are 7).
+RESULT_WIDTH = 8
 BLOCKED = "blocked"
 NO_CHANGE = "no change"
 
@@ -59,7 +61,10 @@ def legend(items: Iterable[RepinItem], letters: bool = False) -> str:
 
 
 def result_cell(outcome: RepinOutcome) -> str:
-    """``moved``, ``skipped``, ``changed`` or ``failed``: the reason is in the row's line."""
+    """``moved`` (or the one word a batch says instead, undo's ``restored``), ``skipped``,
+    ``changed`` or ``failed``: the reason is in the row's line under the table."""
+    if outcome.status == "moved" and outcome.detail and " " not in outcome.detail:
+        return outcome.detail
     return outcome.status
 
 

@@ -27,7 +27,13 @@ from layer_tui.ui.dialogs.base import (
     styles_of,
     version_label,
 )
-from layer_tui.ui.dialogs.plan_cells import flag_cell, legend, result_cell, row_story
+from layer_tui.ui.dialogs.plan_cells import (
+    RESULT_WIDTH,
+    flag_cell,
+    legend,
+    result_cell,
+    row_story,
+)
 
 
 def summarize_report(report: RepinReport, verb: str = "moved") -> str:
@@ -72,7 +78,7 @@ def _column_widths(table: DataTable[Text], plan: RepinPlan, narrow: bool) -> lis
         return len(f"{kept} +{len(labels) - 1}")
 
     widths = [column.label.cell_len for column in table.columns.values()]
-    widths[4] = max(widths[4], len("changed"))  # the longest result word
+    widths[4] = max(widths[4], RESULT_WIDTH)
     for item in plan.items:
         old, new = _changed_pair(item)
         widths[0] = max(widths[0], len(item.function))
@@ -112,7 +118,7 @@ def preview_rows(table: DataTable[Text], plan: RepinPlan, dialog: OperationDialo
     for column in table.columns.values():  # clear() keeps the widths of the longest cells
         column.content_width = column.label.cell_len
     result_column = table.columns[ColumnKey("result")]
-    result_column.content_width = max(result_column.content_width, len("changed"))
+    result_column.content_width = max(result_column.content_width, RESULT_WIDTH)
     name_column = next(iter(table.columns.values()))
     name_column.auto_width = name_width is None
     name_column.width = name_width or 0
