@@ -225,3 +225,31 @@ async def test_undo_table_fits_and_names_results_whole(
         assert "restored" in rows["report"] and "restored" in rows[LONG_NAME], rows
         assert "2 restored" in on_screen(app)
         assert app.screen.region.contains_region(app.screen.query_one("#cancel").region)
+
+
+@pilot_test
+async def test_repin_ticks_read_without_colour(box: Sandbox, tmp_path: Path) -> None:
+    """Attack: the repin dialog where report already lists the target (so it starts unticked)
+    and the others do not; the stock list drew the same "X" on ticked and unticked rows,
+    told apart by colour only. Promise: ticked rows show a check mark, the unticked one none,
+    and space on it adds one."""
+    from layer_tui.ui.dialogs.repin import RepinDialog
+
+    geo = estate(box)
+    ops = make_ops(box, tmp_path)
+    apply_repin(ops, plan_repin(ops, REGION, geo[2], ["report"]))
+    layer = next(x for x in scan_region(ops.session, REGION).layers if x.name == "geo")
+    app = Host(lambda: RepinDialog(ops, REGION, layer, 3, None))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, PlanDialog)
+                    and app.screen.query_one("#preview").row_count == 2, "the plan")
+
+        def marks() -> dict[str, bool]:
+            lines = on_screen(app).splitlines()
+            return {name: "\N{CHECK MARK}" in next(line for line in lines
+                                                   if f" {name}  (geo:" in line)
+                    for name in ("billing", LONG_NAME, "report")}
+
+        assert marks() == {"billing": True, LONG_NAME: True, "report": False}
+        await pilot.press("down", "down", "space")
+        await until(pilot, lambda: marks()["report"], "report ticked")

@@ -23,6 +23,7 @@ from layer_tui.aws.models import LATEST, Layer
 from layer_tui.aws.operations import LayerOperations
 from layer_tui.aws.repin import RepinPlan, RepinReport, UnzippedSizes, apply_repin, plan_repin
 from layer_tui.ui.dialogs.plan_dialog import PlanDialog, preview_rows
+from layer_tui.ui.runtimes import TickList
 from layer_tui.ui.workers import in_thread
 
 _DEBOUNCE = 0.3
@@ -80,7 +81,7 @@ class RepinDialog(PlanDialog):
                 id="target",
             )
             yield Static(Content("Functions to move (space ticks)"), classes="field-label")
-            yield SelectionList[str](
+            yield TickList(
                 *[(self._function_label(name), name, self._ticked_by_default(name))
                   for name in sorted(self.on_version)],
                 id="functions",
