@@ -198,8 +198,10 @@ class PlanDialog(OperationDialog):
         lines = [legend(plan.items, letters=self.narrow)] if plan is not None else []
         if item is not None:
             lines.append(row_story(item, self.outcomes.get(item.function)))
-        self.query_one("#plan-note", Static).update(
-            Content("\n".join(visible_line(line) for line in lines if line)))
+        text = "\n".join(visible_line(line) for line in lines if line)
+        note = self.query_one("#plan-note", Static)
+        note.update(Content(text))
+        note.display = bool(text)  # an empty note would still take a line
 
     @on(DataTable.RowHighlighted, "#preview")
     def _row_highlighted(self) -> None:
