@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 from ui_fixtures import NOW, make_app, pilot_test
+from waiting import wait_until
 
 from layer_tui import clock
 from layer_tui.ui.app import LayerTuiApp
@@ -113,8 +114,10 @@ async def test_unknown_commands_and_names_are_one_line_and_go_nowhere() -> None:
             ("layer nosuch", "no layer named 'nosuch'"),
             ("region", ":region needs a region"),
         ):
-            before = len(app._notifications)
+            before = len(notifications(app))
             await command(app, pilot, line)
+            await wait_until(pilot, lambda: len(notifications(app)) > before,  # noqa: B023
+                             what=f"the line for :{line}")
             assert isinstance(app.screen, RegionsScreen), line
             [message] = notifications(app)[before:]
             assert says in message and "\n" not in message, message
