@@ -108,6 +108,14 @@ async def until(pilot: Pilot[Any], condition: Callable[[], bool], what: str) -> 
     raise AssertionError(f"never happened: {what}\n{on_screen(pilot.app)}")
 
 
+def painted(app: App[Any], name: str) -> bool:
+    """Whether the row of ``name`` is on screen yet (the table repaints after its rows)."""
+    try:
+        return name in table_rows(app)
+    except AssertionError:
+        return False
+
+
 def table_rows(app: App[Any]) -> dict[str, list[str]]:
     """The words of each plan row as the terminal shows them (a row may take several lines:
     those whose first column is blank continue the row above), by function; "header" too."""
@@ -153,6 +161,7 @@ async def test_repin_flags_and_results_whole_words_with_a_legend(
     async with app.run_test(size=size) as pilot:
         await until(pilot, lambda: isinstance(app.screen, PlanDialog)
                     and app.screen.query_one("#preview").row_count == 3, "the plan")
+        await until(pilot, lambda: painted(app, "billing"), "the rows painted")
         wide = size[0] >= 140  # flags as words; at 80 columns as letters with a legend
         rows = table_rows(app)
         assert {"Function", "Current", "Flags", "Result"} <= set(rows["header"]), rows
@@ -218,6 +227,7 @@ async def test_undo_table_fits_and_names_results_whole(
     async with app.run_test(size=size) as pilot:
         await until(pilot, lambda: isinstance(app.screen, PlanDialog)
                     and app.screen.query_one("#preview").row_count == 2, "the plan")
+        await until(pilot, lambda: painted(app, "report"), "the rows painted")
         assert "Result" in table_rows(app)["header"]
         await pilot.press("ctrl+s")
         await until(pilot, lambda: app.screen.report is not None, "the report")
