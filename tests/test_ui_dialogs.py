@@ -578,11 +578,3 @@ def test_publish_dialog_snapshot(snap_box: Sandbox, tmp_path: Path, snap_compare
     assert snap_compare(Host(lambda: PublishDialog(ops, REGION, "geo")), terminal_size=SIZE,
                         run_before=preview)
 
-
-def test_restore_dialog_snapshot(snap_box: Sandbox, tmp_path: Path, snap_compare: Any) -> None:
-    from layer_tui.ui.dialogs.publish import RestoreDialog
-
-    publish(snap_box, "geo", 2)
-    ops = make_ops(snap_box, tmp_path)
-    ops.delete_layer_version(version_of(ops, "geo", 1))
-    assert snap_compare(Host(lambda: RestoreDialog(ops)), terminal_size=SIZE, run_before=steady)
