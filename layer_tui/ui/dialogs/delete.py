@@ -86,6 +86,11 @@ def warning_text(readings: Sequence[DeleteAssessment]) -> str:
     return " ".join(sentences)
 
 
+def delete_title(count: int) -> str:
+    """The dialog's title: "Delete layer version", "Delete 3 layer versions"."""
+    return "Delete layer version" if count == 1 else f"Delete {count} layer versions"
+
+
 class DeleteVersionDialog(OperationDialog):
     """Back up then delete one or more layer versions; dismisses True if any was deleted."""
 
@@ -117,9 +122,7 @@ class DeleteVersionDialog(OperationDialog):
     def compose(self) -> ComposeResult:
         with Vertical(id="frame") as frame:
             count = len(self.versions)
-            frame.border_title = (
-                "Delete layer version" if count == 1 else f"Delete {count} layer versions"
-            )
+            frame.border_title = delete_title(count)
             yield from self.compose_extra()
             with VerticalScroll(id="targets"):
                 yield Static(self._targets(), id="target-list")

@@ -18,7 +18,7 @@ from textual.widgets import Button, Input, ProgressBar, Static
 from layer_tui.aws.delete_check import DeleteAssessment, assess_deletes
 from layer_tui.aws.models import LayerVersion
 from layer_tui.aws.operations import LayerOperations, plan_keep_newest
-from layer_tui.ui.dialogs.delete import LIVE_CHECK, DeleteVersionDialog
+from layer_tui.ui.dialogs.delete import LIVE_CHECK, DeleteVersionDialog, delete_title
 from layer_tui.ui.workers import in_thread
 
 
@@ -103,7 +103,7 @@ class KeepNewestDialog(DeleteVersionDialog):
         self.readings = {v.arn: self.all_readings.get(v.arn) or DeleteAssessment.from_cache(v)
                          for v in self.versions}
         frame = self.query_one("#frame")
-        frame.border_title = f"Delete {len(self.versions)} layer versions"
+        frame.border_title = delete_title(len(self.versions))
         self.query_one("#progress", ProgressBar).total = max(len(self.versions), 1)
 
     @on(Input.Changed, "#keep")
