@@ -29,39 +29,21 @@ from layer_tui.aws.content_url import (
     read_at_most,
 )
 from layer_tui.aws.errors import AwsError, describe, error_code
+from layer_tui.aws.paths import PRIVATE_FILE, private_folder
 
 # Redirects are open_content's to judge (same host only), never urllib3's.
 _http = urllib3.PoolManager(
     timeout=urllib3.Timeout(connect=5, read=60), retries=urllib3.Retry(total=2, redirect=False)
 )
-_PRIVATE_DIR, _PRIVATE_FILE = 0o700, 0o600
-
-
-def private_folder(root: Path, folder: Path) -> None:
-    """Make ``folder`` (inside ``root``) and every level between them 0700, ``root`` too.
-
-    ``mkdir(parents=True)`` gives the parents the umask's mode (often 0755), so each level is
-    made and tightened here; levels above ``root`` are tightened only when made here.
-    """
-    missing = [p for p in (root, *root.parents) if not p.exists()]
-    for level in reversed(missing):
-        level.mkdir(mode=_PRIVATE_DIR, exist_ok=True)
-        level.chmod(_PRIVATE_DIR)
-    root.chmod(_PRIVATE_DIR)
-    current = root
-    for part in folder.relative_to(root).parts:
-        current = current / part
-        current.mkdir(mode=_PRIVATE_DIR, exist_ok=True)
-        current.chmod(_PRIVATE_DIR)
 
 
 def write_private(path: Path, text: str) -> None:
     """Write ``path`` whole and 0600: a temporary file renamed over it, never a torn one."""
     partial = path.with_name(path.name + ".part")
-    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, _PRIVATE_FILE)
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8") as out:
-            os.fchmod(out.fileno(), _PRIVATE_FILE)  # a leftover .part keeps its old mode
+            os.fchmod(out.fileno(), PRIVATE_FILE)  # a leftover .part keeps its old mode
             out.write(text)
     except BaseException:
         partial.unlink(missing_ok=True)
@@ -119,9 +101,9 @@ def _download(url: str, target: Path, code_size: object) -> tuple[int, str]:
                 f"the content host sent more than asked: {announced:,} bytes where CodeSize "
                 f"is {code_size:,}; refused"
             )
-        descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, _PRIVATE_FILE)
+        descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
         with os.fdopen(descriptor, "wb") as out:
-            os.fchmod(out.fileno(), _PRIVATE_FILE)
+            os.fchmod(out.fileno(), PRIVATE_FILE)
             for chunk in read_at_most(response, code_size, uncounted):
                 out.write(chunk)
                 digest.update(chunk)

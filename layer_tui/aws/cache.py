@@ -26,7 +26,7 @@ from typing import Any
 from layer_tui import clock
 from layer_tui.aws.inventory import sized_versions
 from layer_tui.aws.models import Inventory, LayerVersion, RegionInventory
-from layer_tui.aws.paths import cache_root
+from layer_tui.aws.paths import cache_root, private_folder
 from layer_tui.aws.snapshot_format import (
     region_from_dict,
     region_from_dict_v2,
@@ -85,7 +85,7 @@ class InventoryCache:
             return
         folder = self._account_dir(account)
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            private_folder(self.root, folder)
             with _without_collection():
                 snapshot = {"format": FORMAT, "region": region_to_dict_v2(region)}
             _write_atomically(folder / f"{region.region}.json", snapshot)

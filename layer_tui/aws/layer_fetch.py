@@ -23,7 +23,6 @@ from typing import Any
 import urllib3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from layer_tui.aws.backups import private_folder
 from layer_tui.aws.content_url import (
     ContentsError,
     announced_length,
@@ -33,7 +32,7 @@ from layer_tui.aws.content_url import (
     read_at_most,
 )
 from layer_tui.aws.errors import describe, error_code
-from layer_tui.aws.paths import cache_root
+from layer_tui.aws.paths import cache_root, private_folder
 
 WORKERS = 4
 # Redirects are open_content's to judge (same host only), never urllib3's.

@@ -14,6 +14,8 @@ from pathlib import Path
 import platformdirs
 
 APP_NAME = "layer-tui"
+#: Every folder layer-tui makes for its state, cache and backups, and every file in them.
+PRIVATE_DIR, PRIVATE_FILE = 0o700, 0o600
 
 _demo_state = False
 
@@ -61,3 +63,21 @@ def backups_root() -> Path:
     if _demo_state:
         return demo_root() / "backups"
     return Path(platformdirs.user_data_dir(APP_NAME)) / "backups"
+
+
+def private_folder(root: Path, folder: Path) -> None:
+    """Make ``folder`` (inside ``root``) and every level between them 0700, ``root`` too.
+
+    ``mkdir(parents=True)`` gives the parents the umask's mode (often 0755), so each level is
+    made and tightened here; levels above ``root`` are tightened only when made here.
+    """
+    missing = [p for p in (root, *root.parents) if not p.exists()]
+    for level in reversed(missing):
+        level.mkdir(mode=PRIVATE_DIR, exist_ok=True)
+        level.chmod(PRIVATE_DIR)
+    root.chmod(PRIVATE_DIR)
+    current = root
+    for part in folder.relative_to(root).parts:
+        current = current / part
+        current.mkdir(mode=PRIVATE_DIR, exist_ok=True)
+        current.chmod(PRIVATE_DIR)
