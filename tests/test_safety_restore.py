@@ -416,6 +416,7 @@ async def test_drift_never_sends_consumers_to_a_restored_copy(box: Sandbox) -> N
     versions screen flags geo:3 LATEST and geo:4 RESTORED."""
     from layer_tui.ui.screens.consumers import ConsumersScreen
     from layer_tui.ui.screens.functions import FunctionsScreen
+    from layer_tui.ui.screens.layers import LayersScreen
     from layer_tui.ui.screens.versions import VersionsScreen
     from layer_tui.ui.widgets import ResourceTable
 
@@ -459,6 +460,10 @@ async def test_drift_never_sends_consumers_to_a_restored_copy(box: Sandbox) -> N
         await pilot.pause()
         assert "LATEST" in cells(":geo:3") and "LATEST" not in cells(":geo:4")
         assert "RESTORED 1" in cells(":geo:4")
+        # The layers screen's Latest column names the newest build too, not the copy.
+        app.push_screen(LayersScreen(REGION))
+        await pilot.pause()
+        assert cells(":layer:geo").split(" | ")[1] == "3", cells(":layer:geo")
 
 
 # -- backups are private ---------------------------------------------------------------------

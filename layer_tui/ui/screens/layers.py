@@ -23,9 +23,9 @@ ALL_REGIONS = "all regions"
 
 
 def layer_flags(layer: Layer) -> tuple[str, ...]:
-    """DEPRECATED when the latest version targets a deprecated runtime; N UNUSED versions."""
+    """DEPRECATED when the newest build targets a deprecated runtime; N UNUSED versions."""
     flags = []
-    latest = layer.latest
+    latest = layer.newest_build
     if latest is not None and deprecated_among(latest.compatible_runtimes):
         flags.append("DEPRECATED")
     unused = sum(1 for v in layer.versions if not v.consumers)
@@ -66,7 +66,7 @@ class LayersScreen(BrowseScreen):
         rows = []
         for scanned in all_regions(inventory, self.region_name):
             for layer in scanned.layers:
-                latest = layer.latest
+                latest = layer.newest_build  # a restored copy is never the latest build
                 flags = layer_flags(layer)
                 runtimes = latest.compatible_runtimes if latest else ()
                 created = parse_aws_time(latest.created) if latest else None
