@@ -44,7 +44,7 @@ async def settle(app: LayerTuiApp, pilot: Pilot[int]) -> None:
 
 async def until(pilot: Pilot[int], condition: object, what: str) -> None:
     """Wait (boundedly) for ``condition()`` to hold: held keys are routed when focus lands."""
-    for _ in range(200):
+    for _ in range(1000):  # ten seconds: a loaded CI machine is slow, never this slow
         if condition():  # type: ignore[operator]
             return
         await pilot.pause(0.01)
@@ -135,9 +135,13 @@ async def test_the_publish_name_field_takes_a_burst_whole_and_in_order() -> None
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         burst(app, "pmy-layer")
-        await until(pilot, lambda: isinstance(app.screen, PublishDialog)
-                    and app.screen.query_one("#name", Input).value == "my-layer",
-                    "the name typed behind p")
+
+        def name_typed() -> bool:
+            # The dialog is on the stack a moment before its fields are composed.
+            fields = app.screen.query("#name") if isinstance(app.screen, PublishDialog) else ()
+            return bool(fields) and fields.first(Input).value == "my-layer"
+
+        await until(pilot, name_typed, "the name typed behind p")
         name = app.screen.query_one("#name", Input)
         assert app.focused is name
         burst(app, "-quick-dump")
