@@ -55,7 +55,7 @@ async def test_p_on_a_function_row_pulls_its_opt_and_says_how_to_run_it(tmp_path
             assert "public.ecr.aws/lambda/python:3.12-arm64 app.handler" in shown
             assert dialog.command is not None and f"{tmp_path}/opt:/opt:ro" in dialog.command
             await pilot.press("escape")
-            for _ in range(200):  # until the dialog has gone (keys may wait for focus first)
+            for _ in range(1000):  # until the dialog has gone (keys may wait for focus first)
                 if not isinstance(app.screen, PullDialog):
                     break
                 await pilot.pause(0.01)

@@ -41,7 +41,7 @@ async def open_line(app: LayerTuiApp, pilot: object) -> CommandLine:
     """Press `:` and wait for the line (keys read right after a dialog closes may be held a
     moment by the app's key routing until focus has landed)."""
     await pilot.press("colon")  # type: ignore[attr-defined]
-    for _ in range(40):
+    for _ in range(200):
         if isinstance(app.screen, CommandLine):
             return app.screen
         await pilot.pause(0.05)  # type: ignore[attr-defined]
@@ -163,7 +163,7 @@ async def test_the_palette_finds_a_function_by_name_in_any_region() -> None:
         await pilot.press(*"fn nightly")
         await pilot.pause(0.5)
         await pilot.press("enter")
-        for _ in range(40):
+        for _ in range(200):
             if isinstance(app.screen, FunctionScreen):
                 break
             await pilot.pause(0.05)

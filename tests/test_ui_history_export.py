@@ -66,7 +66,7 @@ async def settle(app: LayerTuiApp, pilot: object) -> None:
 async def open_history(app: LayerTuiApp, pilot: object) -> HistoryScreen:
     await settle(app, pilot)
     await pilot.press("colon")  # type: ignore[attr-defined]
-    for _ in range(40):
+    for _ in range(200):
         if isinstance(app.screen, CommandLine):
             break
         await pilot.pause(0.05)  # type: ignore[attr-defined]
@@ -116,7 +116,7 @@ async def export_from_history(app: LayerTuiApp, pilot: object, target: Path,
     screen = await open_history(app, pilot)
     assert len(rows_of(screen)) == 3
     await pilot.press("e")  # type: ignore[attr-defined]
-    for _ in range(40):
+    for _ in range(200):
         if isinstance(app.screen, ExportDialog):
             break
         await pilot.pause(0.05)  # type: ignore[attr-defined]
@@ -137,7 +137,7 @@ async def press_export(app: LayerTuiApp, pilot: object, dialog: ExportDialog) ->
     """Enter in the path field; wait until the dialog closed or said why not (its worker
     waits on the dialog, so waiting for every worker would wait forever)."""
     await pilot.press("enter")  # type: ignore[attr-defined]
-    for _ in range(40):
+    for _ in range(200):
         if app.screen is not dialog or str(dialog.query_one("#export-status").render()):
             break
         await pilot.pause(0.05)  # type: ignore[attr-defined]

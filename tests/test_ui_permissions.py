@@ -93,7 +93,7 @@ async def press(app: LayerTuiApp, pilot: Any, dialog: PermissionsDialog, *keys: 
             dialog.query_one(key, Button).press()
         else:
             await pilot.press(key)
-    for _ in range(60):
+    for _ in range(200):
         await settle(app, pilot)
         if status(dialog):
             return
