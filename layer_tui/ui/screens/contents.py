@@ -9,13 +9,10 @@ its totals, so the UI thread only creates the tree nodes someone looks at.
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import partial
 from typing import Any, ClassVar
 
-from botocore.exceptions import BotoCoreError, ClientError
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -27,15 +24,15 @@ from textual.widgets import ContentSwitcher, Footer, Static, Tree
 from textual.worker import Worker, WorkerState
 
 from layer_tui.aws.errors import describe
-from layer_tui.aws.inspection import EntryDiff, InspectReport, diff_entries, inspect_layer_version
+from layer_tui.aws.inspection import InspectReport
 from layer_tui.aws.zipformat import ZipEntry
 from layer_tui.safe_text import visible_line
+from layer_tui.ui.contents_loading import LoadedContents, LoadedDiff, load_contents, load_diff
 from layer_tui.ui.formatting import CellStyles, LayerVersionArn, size
-from layer_tui.ui.widgets import CrumbBar, HeaderBar, ResourceTable, TableRow
+from layer_tui.ui.widgets import CrumbBar, HeaderBar, ResourceTable
 from layer_tui.ui.widgets.entry_diff import (
     CompareVersionsProvider,
     EntryDiffView,
-    diff_rows,
     version_label,
     version_number,
 )
@@ -50,30 +47,8 @@ from layer_tui.ui.widgets.member_text import (
     read_text_member,
 )
 from layer_tui.ui.widgets.size_bar import ContentsSummary
-from layer_tui.ui.widgets.zip_tree import ZipDirectory, ZipTree, ZipTreeHeader
+from layer_tui.ui.widgets.zip_tree import ZipTree, ZipTreeHeader
 from layer_tui.ui.workers import in_thread
-
-LARGEST = 20
-
-
-@dataclass(frozen=True)
-class LoadedContents:
-    """What the loading worker hands the screen: all the heavy lifting already done."""
-
-    report: InspectReport
-    folder: ZipDirectory
-    largest: tuple[ZipEntry, ...]
-    other_versions: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class LoadedDiff:
-    old_arn: str
-    new_arn: str
-    other: InspectReport
-    #: Built in the worker too: a diff of two 50,000-file versions is 50,000 rows.
-    rows: tuple[TableRow, ...]
-    diff: EntryDiff
 
 
 class ContentsScreen(Screen[None]):
@@ -187,30 +162,9 @@ class ContentsScreen(Screen[None]):
 
     @in_thread("contents", exclusive=True)
     def _load(self, arn: str, known_versions: tuple[str, ...]) -> LoadedContents:
-        client = self._lambda()
         region = self.parsed.region
-        report = inspect_layer_version(
-            client, arn, s3_client=lambda: self.session.client("s3", region)
-        )
-        folder = ZipDirectory.build(report.entries)
-        files = (e for e in report.entries if not e.is_dir)
-        largest = tuple(heapq.nlargest(LARGEST, files, key=lambda e: e.size))
-        others = known_versions or self._list_other_versions(client, arn)
-        return LoadedContents(report, folder, largest, others)
-
-    def _list_other_versions(self, client: Any, arn: str) -> tuple[str, ...]:
-        """Runs in the worker; a layer we may read but not list (another account's) has none."""
-        found: list[str] = []
-        try:
-            pages = client.get_paginator("list_layer_versions").paginate(
-                LayerName=self.parsed.layer_arn
-            )
-            for page in pages:
-                found += [v["LayerVersionArn"] for v in page.get("LayerVersions", [])]
-        except (BotoCoreError, ClientError):
-            # Comparing is optional; the contents are not.
-            return ()
-        return tuple(a for a in found if a != arn)
+        return load_contents(self._lambda(), lambda: self.session.client("s3", region), arn,
+                             self.parsed.layer_arn, known_versions)
 
     def _loaded(self, loaded: LoadedContents) -> None:
         report = loaded.report
@@ -362,12 +316,7 @@ class ContentsScreen(Screen[None]):
     def _load_diff(
         self, mine: InspectReport, other_arn: str, cached: InspectReport | None, styles: CellStyles
     ) -> LoadedDiff:
-        # Only the listing matters for a diff: skip the ELF header reads.
-        other = cached or inspect_layer_version(self._lambda(), other_arn, with_elf=False)
-        old, new = (other, mine) if version_number(other_arn) < version_number(mine.arn) else (
-            mine, other)  # fmt: skip
-        diff = diff_entries(old.entries, new.entries)
-        return LoadedDiff(old.arn, new.arn, other, rows=tuple(diff_rows(diff, styles)), diff=diff)
+        return load_diff(self._lambda(), mine, other_arn, cached, styles)
 
     def _diff_loaded(self, loaded: LoadedDiff) -> None:
         self._reports[loaded.other.arn] = loaded.other
