@@ -70,6 +70,11 @@ class FunctionRef:
         return self.arn if self.version == LATEST else f"{self.arn}:{self.version}"
 
     @property
+    def account(self) -> str:
+        """The account the function lives in: its ARN says so (``arn:aws:lambda:R:ACCOUNT:…``)."""
+        return _arn_account(self.arn)
+
+    @property
     def label(self) -> str:
         """``billing ($LATEST)``, ``billing:1 (alias prod)``: how screens and dialogs name it."""
         name = f"{self.function} ($LATEST)" if self.version == LATEST else (
@@ -241,22 +246,99 @@ class RegionInventory:
 
 
 @dataclass(frozen=True)
+class AccountSummary:
+    """One account of a scan of several: who it is, where it came from, why it is missing.
+
+    ``source`` says how the account was chosen ("profile NAME", "organization", "caller");
+    ``error`` is set when the account could not be read at all (its role could not be assumed,
+    it is suspended, its credentials expired) and then it has no regions.
+    """
+
+    account: str
+    name: str = ""
+    source: str = ""
+    error: RegionError | None = None
+
+
+@dataclass(frozen=True)
 class Inventory:
-    """Every scanned region of one account."""
+    """Every scanned region of one account, or of several (``accounts`` non-empty).
+
+    With ``accounts`` empty this is one account (``account``) exactly as it always was. With
+    several, ``regions`` holds every account's regions, each stamped with its
+    ``RegionInventory.account``, and ``account`` is the caller's own (home) account.
+    """
 
     account: str
     generated_at: datetime
     regions: tuple[RegionInventory, ...] = field(default=())
+    accounts: tuple[AccountSummary, ...] = ()
 
-    def region(self, name: str) -> RegionInventory | None:
-        return next((r for r in self.regions if r.region == name), None)
+    @property
+    def multi_account(self) -> bool:
+        return bool(self.accounts)
+
+    def region(self, name: str, account: str | None = None) -> RegionInventory | None:
+        """The region ``name`` of ``account`` (None: the home account's).
+
+        One account: regions are matched by name alone, as they always were (older scans and
+        caches may not stamp ``RegionInventory.account``).
+        """
+        if account is None:
+            if not self.multi_account:
+                return next((r for r in self.regions if r.region == name), None)
+            account = self.account
+        return next(
+            (r for r in self.regions if r.region == name and r.account == account), None
+        )
+
+    def account_summary(self, account_id: str) -> AccountSummary | None:
+        return next((a for a in self.accounts if a.account == account_id), None)
+
+    def account_name(self, account_id: str) -> str:
+        """How to name ``account_id`` on screen: its name when known, else the id itself."""
+        summary = self.account_summary(account_id)
+        return summary.name if summary is not None and summary.name else account_id
+
+    def account_regions(self, account_id: str) -> tuple[RegionInventory, ...]:
+        if not self.multi_account:
+            return self.regions if account_id == self.account else ()
+        return tuple(r for r in self.regions if r.account == account_id)
 
     def to_json(self) -> dict[str, Any]:
+        if not self.multi_account:
+            return {
+                "account": self.account,
+                "generated_at": iso_utc(self.generated_at),
+                "regions": [r.to_json() for r in self.regions],
+            }
+        listed = {a.account for a in self.accounts}
+        # A region whose account is not among the summaries still belongs in the answer; it
+        # gets an entry of its own rather than being dropped.
+        strays = tuple(
+            dict.fromkeys(r.account for r in self.regions if r.account not in listed)
+        )
+        summaries = self.accounts + tuple(AccountSummary(account=a) for a in strays)
         return {
-            "account": self.account,
             "generated_at": iso_utc(self.generated_at),
-            "regions": [r.to_json() for r in self.regions],
+            "accounts": [
+                {
+                    "account": a.account,
+                    "name": a.name,
+                    "error": a.error.to_json() if a.error else None,
+                    "regions": [
+                        r.to_json() for r in self.regions if r.account == a.account
+                    ],
+                }
+                for a in summaries
+            ],
         }
+
+
+def _arn_account(arn: str) -> str:
+    """The account field of an ARN (``arn:aws:SERVICE:REGION:ACCOUNT:…``), or "" if it has none."""
+    parts = arn.split(":", 5)
+    return parts[4] if len(parts) > 4 and parts[0] == "arn" else ""
 
 
 def iso_utc(moment: datetime) -> str:
