@@ -85,9 +85,9 @@ IMPORTED: tuple[tuple[str, str, Shape, str], ...] = (
     ("moto.awslambda.exceptions", "UnknownLayerException", type, "layers.py, content.py"),
     ("moto.awslambda.exceptions", "UnknownLayerVersionException", type, "layers.py"),
     ("moto.core.base_backend", "AccountSpecificBackend", type, "server.py"),
-    ("moto.core.base_backend", "BackendDict", type, "server.py"),
-    ("moto.core.base_backend", "backend_lock", AbstractContextManager, "server.py"),
-    ("moto.iam.models", "iam_backends", Mapping, "server.py"),
+    ("moto.core.base_backend", "BackendDict", type, "credentials.py"),
+    ("moto.core.base_backend", "backend_lock", AbstractContextManager, "credentials.py"),
+    ("moto.iam.models", "iam_backends", Mapping, "server.py, credentials.py, roles.py"),
     ("moto.s3.models", "s3_backends", Mapping, "s3_storage.py, server.py"),
     ("moto.organizations.models", "organizations_backends", Mapping, "layers.py"),
     ("moto.moto_server.werkzeug_app", "DomainDispatcherApplication", type, "server.py"),
@@ -125,7 +125,7 @@ def check_imported_names() -> dict[str, Any]:
     need(found["AccountSpecificBackend"], "AccountSpecificBackend", "get_session", CALLABLE,
          "server.py (replaced: moto must not read AWS_PROFILE)")
     need(found["BackendDict"], "BackendDict", "_instances", list,
-         "server.py (stop() forgets an account in every backend)")
+         "credentials.py (stop() forgets every account served in every backend)")
     return found
 
 
@@ -346,3 +346,29 @@ def test_a_moved_attribute_fails_loudly_naming_it(
         lambda: check_lambda_state(backend))
     monkeypatch.undo()
     check_lambda_state(backend)  # and with everything back, the canary is quiet
+
+
+def test_moto_keeps_assumed_role_keys_where_the_sandbox_looks_them_up(sandbox: Sandbox) -> None:
+    """What credential routing (credentials.py, roles.py) reads: AssumeRole into another
+    account's role leaves an ``ASIA`` key in that account's ``IAMBackend.access_keys`` (a dict
+    by key id), roles are found by ARN with their trust policy, and Organizations keeps its
+    member → management index in ``organizations_backends.master_accounts``."""
+    from moto.iam.models import iam_backends
+    from moto.organizations.models import organizations_backends
+
+    member = "210987654321"
+    iam = sandbox.client("iam", REGION, account=member)
+    trust = ('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":'
+             f'"arn:aws:iam::{sandbox.account_id}:root"}},"Action":"sts:AssumeRole"}}]}}')
+    arn = iam.create_role(RoleName="canary", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+    key = sandbox.client("sts", REGION).assume_role(
+        RoleArn=arn, RoleSessionName="canary")["Credentials"]["AccessKeyId"]
+    backend = iam_backends[member]["aws"]
+    keys = need(backend, "IAMBackend", "access_keys", dict, "credentials.py")
+    if not key.startswith("ASIA") or key not in keys:
+        moved("IAMBackend.access_keys", "no longer holds AssumeRole's ASIA keys in the role's "
+              "account", "credentials.py")
+    role = need(backend, "IAMBackend", "get_role_by_arn", CALLABLE, "roles.py")(arn)
+    need(role, "Role", "assume_role_policy_document", (str, dict), "roles.py")
+    need(organizations_backends, "organizations_backends", "master_accounts", dict,
+         "credentials.py (stop() forgets members)")

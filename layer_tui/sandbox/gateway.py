@@ -1,9 +1,10 @@
 """The WSGI layer in front of moto: makes the sandbox answer the way AWS does.
 
-Every request is pinned to the sandbox's own account (moto keeps one process-global state per
-account, so several sandboxes in one process stay apart), counted, subjected to the connection
-faults, delayed, checked against the region rules and the throttle, then offered to the
-interceptors before and after moto.
+Every request is served as the account its credentials belong to (``credentials``: the sandbox's
+own account unless the key came from AssumeRole or ``Sandbox.credentials_for``; moto keeps one
+process-global state per account, so several sandboxes in one process stay apart), counted,
+subjected to the connection faults, delayed, checked against the region rules and the throttle,
+then offered to the interceptors before and after moto.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from layer_tui.sandbox.calls import (
     signing_scope,
 )
 from layer_tui.sandbox.content import CONTENT_PREFIX, ContentServer, StartResponse
+from layer_tui.sandbox.credentials import AccountCredentials
 from layer_tui.sandbox.faults import DroppedConnection, Faults, Throttle
 from layer_tui.sandbox.stats import SandboxStats
 
@@ -53,7 +55,7 @@ class Gateway:
     def __init__(
         self,
         moto_app: WsgiApp,
-        account_id: str,
+        credentials: AccountCredentials,
         content: ContentServer,
         faults: Callable[[], Faults],
         stats: SandboxStats,
@@ -62,7 +64,7 @@ class Gateway:
         expire_content_urls: Callable[[], None],
     ) -> None:
         self._moto_app = moto_app
-        self._account_id = account_id
+        self._credentials = credentials
         self._content = content
         self._faults = faults
         self._stats = stats
@@ -92,13 +94,14 @@ class Gateway:
                 self._expire_content_urls()
             return self._content(environ, start_response, query)
         # moto picks the account from this header; MOTO_ACCOUNT_ID would pin the whole process.
-        environ["HTTP_X_MOTO_ACCOUNT_ID"] = self._account_id
+        account_id = self._credentials.account_of_request(environ)
+        environ["HTTP_X_MOTO_ACCOUNT_ID"] = account_id
         scope = signing_scope(environ.get("HTTP_AUTHORIZATION"))
         if scope is None:
             return self._moto_app(environ, start_response)
         call: ApiCall | None = None
         try:
-            call = self._parse(environ, path, query, scope)
+            call = self._parse(environ, path, query, scope, account_id)
             reply = self._handle(call, environ)
         except DroppedConnection:
             raise  # the server hangs up without a response
@@ -121,6 +124,7 @@ class Gateway:
         path: str,
         query: dict[str, list[str]],
         scope: tuple[str, str],
+        account_id: str,
     ) -> ApiCall:
         region, service = scope
         body = _read_body(environ)
@@ -143,7 +147,7 @@ class Gateway:
             path=path,
             query=fields,
             body=body,
-            account_id=self._account_id,
+            account_id=account_id,
             path_params=path_params,
         )
 

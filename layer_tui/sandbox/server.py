@@ -1,8 +1,9 @@
 """The embedded AWS: moto's server app on a free loopback port, behind the sandbox gateway.
 
-Each ``Sandbox`` owns one account id. moto's state is process-global and keyed by account, so
-sandboxes with different accounts in one process (the tests) never see each other's resources,
-and stopping a sandbox frees its account's state.
+Each ``Sandbox`` owns one account id, plus the accounts it hands credentials for (an
+organization's members). moto's state is process-global and keyed by account, so sandboxes with
+different accounts in one process (the tests) never see each other's resources, and stopping a
+sandbox frees the state of every account it served.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import random
 import secrets
 import socket
 import struct
-import sys
 import threading
 from collections.abc import Callable, Sequence
 from types import TracebackType
@@ -19,7 +19,7 @@ from typing import Any
 
 import boto3
 from moto.awslambda.models import LambdaBackend, LayerVersion, lambda_backends
-from moto.core.base_backend import AccountSpecificBackend, BackendDict, backend_lock
+from moto.core.base_backend import AccountSpecificBackend
 from moto.iam.models import iam_backends
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
@@ -30,6 +30,7 @@ from werkzeug.serving import ThreadedWSGIServer
 
 from layer_tui.sandbox.calls import Interceptor, profile_free_session
 from layer_tui.sandbox.content import ContentServer, ContentSigner
+from layer_tui.sandbox.credentials import AccountCredentials, forget_accounts
 from layer_tui.sandbox.faults import DroppedConnection, Faults
 from layer_tui.sandbox.gateway import Gateway
 from layer_tui.sandbox.layers import LayerVersionReads, install_cross_account_layers
@@ -37,6 +38,7 @@ from layer_tui.sandbox.paging import LambdaListings
 from layer_tui.sandbox.permissions import LayerPermissions
 from layer_tui.sandbox.regions import AccountRegions, RegionDirectory, RegionGate
 from layer_tui.sandbox.revisions import FunctionRevisions
+from layer_tui.sandbox.roles import AssumeRoleGate
 from layer_tui.sandbox.s3_storage import S3ObjectReads
 from layer_tui.sandbox.stats import SandboxStats
 
@@ -51,7 +53,6 @@ _TRUST_POLICY = (
 )
 
 _accounts_lock = threading.Lock()
-_accounts_in_use: set[str] = set()
 _shared_moto_app: DomainDispatcherApplication | None = None
 _client_session_lock = threading.Lock()
 _client_session: Any = None
@@ -171,7 +172,9 @@ class Sandbox:
         self.content_url_ttl = content_url_ttl
         self.faults = Faults()
         self.stats = SandboxStats()
-        self.execution_role_arn = f"arn:aws:iam::{self.account_id}:role/{EXECUTION_ROLE_NAME}"
+        self.execution_role_arn = self.execution_role_arn_for(self.account_id)
+        #: Which account each request is served as (see ``credentials``).
+        self.credentials = AccountCredentials(self.account_id)
         self._host = host
         self._server: ThreadedWSGIServer | None = None
         self._thread: threading.Thread | None = None
@@ -187,24 +190,20 @@ class Sandbox:
     def start(self) -> None:
         if self._server is not None:
             return
-        with _accounts_lock:
-            if self.account_id in _accounts_in_use:
-                raise RuntimeError(
-                    f"account {self.account_id} is already served by a running sandbox"
-                )
-            _accounts_in_use.add(self.account_id)
+        self.credentials.claim(self.account_id)
         try:
             install_cross_account_layers()
             _make_moto_ignore_aws_profile()
-            self._ensure_execution_role()
+            self._ensure_execution_role(self.account_id)
             self._gateway = Gateway(
                 moto_app=_moto_app(),
-                account_id=self.account_id,
+                credentials=self.credentials,
                 content=ContentServer(self._signer, self.stats, lambda: self.faults),
                 faults=lambda: self.faults,
                 stats=self.stats,
                 gate=RegionGate(self.regions, lambda: self.faults),
                 interceptors=[
+                    AssumeRoleGate(self.credentials),
                     self.revisions,
                     AccountRegions(self.regions),
                     LambdaListings(),
@@ -216,8 +215,7 @@ class Sandbox:
             )
             self._server = _QuietServer(self._host, 0, self._gateway, handler=_QuietRequestHandler)
         except BaseException:
-            with _accounts_lock:
-                _accounts_in_use.discard(self.account_id)
+            self.credentials.release_all()
             raise
         self._thread = threading.Thread(
             target=self._server.serve_forever,
@@ -238,19 +236,9 @@ class Sandbox:
         server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
-        with backend_lock:
-            for backends in list(BackendDict._instances):  # type: ignore[misc]
-                backends.pop(self.account_id, None)
-            # S3 keeps a process-wide bucket name → account index (bucket names are global);
-            # an entry left pointing at the forgotten account sends the next sandbox's calls
-            # for that name into endless recursion inside moto.
-            s3_models = sys.modules.get("moto.s3.models")  # not loaded: no bucket to forget
-            owners = s3_models.s3_backends.bucket_accounts if s3_models else {}
-            for bucket, (_, account) in list(owners.items()):
-                if account == self.account_id:
-                    owners.pop(bucket, None)
-        with _accounts_lock:
-            _accounts_in_use.discard(self.account_id)
+        # Every account served (members too) is forgotten: a new sandbox with the same ids
+        # starts empty.
+        forget_accounts(self.credentials.release_all())
 
     def __enter__(self) -> Sandbox:
         self.start()
@@ -280,8 +268,19 @@ class Sandbox:
     def endpoint_url(self) -> str:
         return f"http://{self._host}:{self.port}"
 
-    def client(self, service: str, region: str | None = None, **config: Any) -> Any:
-        """A boto3 client for this sandbox (fake credentials; ``config`` goes to boto3)."""
+    def credentials_for(self, account_id: str) -> tuple[str, str]:
+        """(access key, secret) whose requests this sandbox serves as ``account_id``, an
+        account of its own from now on (with the execution role its functions need)."""
+        pair = self.credentials.issue(account_id)
+        self._ensure_execution_role(account_id)
+        return pair
+
+    def client(
+        self, service: str, region: str | None = None, *, account: str | None = None, **config: Any
+    ) -> Any:
+        """A boto3 client for this sandbox (``config`` goes to boto3): fake credentials of the
+        sandbox's own account, or ``account``'s from ``credentials_for``."""
+        key, secret = ("testing", "testing") if account is None else self.credentials_for(account)
         global _client_session
         # One session for the process: it caches the service models, which makes every client
         # after the first about ten times cheaper. Sessions are not thread-safe: hence the lock.
@@ -292,16 +291,21 @@ class Sandbox:
                 service,
                 region_name=region or self.regions.enabled[0],
                 endpoint_url=self.endpoint_url,
-                aws_access_key_id="testing",
-                aws_secret_access_key="testing",
+                aws_access_key_id=key,
+                aws_secret_access_key=secret,
                 **config,
             )
 
     # -- for seeding and for tests -----------------------------------------------------------
 
-    def lambda_backend(self, region: str) -> LambdaBackend:
-        """moto's in-process Lambda state of this account in ``region`` (seed through it)."""
-        return lambda_backends[self.account_id][region]
+    def lambda_backend(self, region: str, account: str | None = None) -> LambdaBackend:
+        """moto's in-process Lambda state of this account (or of ``account``, one it serves)
+        in ``region`` (seed through it)."""
+        return lambda_backends[account or self.account_id][region]
+
+    @staticmethod
+    def execution_role_arn_for(account_id: str) -> str:
+        return f"arn:aws:iam::{account_id}:role/{EXECUTION_ROLE_NAME}"
 
     def content_url(self, layer_version: LayerVersion) -> str:
         """A presigned content URL for ``layer_version``, valid for ``content_url_ttl``."""
@@ -327,9 +331,9 @@ class Sandbox:
         if self._gateway is not None:
             self._gateway.reset_throttle()
 
-    def _ensure_execution_role(self) -> None:
+    def _ensure_execution_role(self, account_id: str) -> None:
         # moto, like AWS, refuses CreateFunction unless the role exists in the account.
-        iam = iam_backends[self.account_id]["aws"]
+        iam = iam_backends[account_id]["aws"]
         if any(role.name == EXECUTION_ROLE_NAME for role in iam.get_roles()):
             return
         iam.create_role(
