@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from layer_tui import __version__
-from layer_tui.cli_validation import UsageError
+from layer_tui.cli_validation import UsageError, account_ids
 from layer_tui.cli_validation import validate as _validate
 from layer_tui.safe_text import visible_line
 
@@ -36,8 +36,20 @@ def _add_global_options(parser: argparse.ArgumentParser, *, defaults: bool) -> N
     def default(value: Any) -> Any:
         return value if defaults else argparse.SUPPRESS
 
-    parser.add_argument("--profile", metavar="NAME", default=default(None),
-                        help="AWS profile to use (default: the usual boto3 chain)")
+    parser.add_argument("--profile", metavar="NAME", action="append", default=default(None),
+                        help="AWS profile to use (default: the usual boto3 chain); repeat it "
+                             "to see several accounts at once")
+    parser.add_argument("--org", action="store_true", default=default(False),
+                        help="every account of the caller's AWS Organization, through a role "
+                             "assumed in each (run from the management or a delegated-admin "
+                             "account)")
+    parser.add_argument("--role-name", metavar="NAME", default=default(None),
+                        help="with --org: the role to assume in each account (default "
+                             "OrganizationAccountAccessRole)")
+    parser.add_argument("--accounts", metavar="ID,...", default=default(None),
+                        help="with --org: only these accounts")
+    parser.add_argument("--exclude-accounts", metavar="ID,...", default=default(None),
+                        help="with --org: leave these accounts out")
     parser.add_argument("--region", metavar="R", action="append", default=default(None),
                         help="region to scan; repeatable (default: every enabled region)")
     parser.add_argument("--endpoint-url", metavar="URL", default=default(None),
@@ -127,7 +139,7 @@ def _run(args: argparse.Namespace) -> int:
     from botocore.exceptions import BotoCoreError, ClientError
 
     from layer_tui.aws.errors import AwsError, describe
-    from layer_tui.aws.session import SessionConfig
+    from layer_tui.aws.session import DEFAULT_ROLE_NAME, SessionConfig
 
     sandbox = None
     endpoint = args.endpoint_url
@@ -145,8 +157,14 @@ def _run(args: argparse.Namespace) -> int:
 
             sandbox = start_demo(demo_tape_path())
             endpoint = sandbox.endpoint_url
+        profiles = tuple(dict.fromkeys(args.profile or ()))
         config = SessionConfig(
-            profile=args.profile,
+            profile=profiles[0] if profiles else None,
+            profiles=profiles if len(profiles) > 1 else (),
+            org=args.org,
+            role_name=args.role_name or DEFAULT_ROLE_NAME,
+            accounts=account_ids(args.accounts),
+            exclude_accounts=account_ids(args.exclude_accounts),
             endpoint_url=endpoint,
             regions=tuple(dict.fromkeys(args.region or ())),
             read_only=args.read_only,
@@ -184,6 +202,10 @@ def _inventory(args: argparse.Namespace, config: Any) -> int:
     gc.freeze()
     gc.set_threshold(50_000, 20, 20)
     try:
+        if config.org or config.profiles:
+            from layer_tui.cli_org import accounts_inventory
+
+            return accounts_inventory(args, config)
         return _scan_and_write(args, config)
     finally:
         # In a process of its own this hardly matters; called in-process (tests), it must.

@@ -54,7 +54,7 @@ def _table(rows: list[list[str]]) -> str:
 _COMPACT_FROM = 6
 
 
-def _write_json(value: Any, out: TextIO, level: int) -> None:
+def _write_json(value: Any, out: TextIO, level: int, compact_from: int = _COMPACT_FROM) -> None:
     """``value`` as indented JSON down to ``_COMPACT_FROM``, one compact line below.
 
     ``json.dump`` with ``indent`` runs the pure-Python encoder, several times slower than the
@@ -63,7 +63,7 @@ def _write_json(value: Any, out: TextIO, level: int) -> None:
     is encoded, never held as one document. ASCII: control, C1 and bidi characters leave as
     \\u escapes, never raw.
     """
-    if level >= _COMPACT_FROM or not isinstance(value, dict | list) or not value:
+    if level >= compact_from or not isinstance(value, dict | list) or not value:
         out.write(json.dumps(value, ensure_ascii=True, separators=(", ", ": ")))
         return
     pad = "  " * (level + 1)
@@ -75,7 +75,7 @@ def _write_json(value: Any, out: TextIO, level: int) -> None:
         out.write(",\n" + pad if position else pad)
         if key is not None:
             out.write(json.dumps(key, ensure_ascii=True) + ": ")
-        _write_json(item, out, level + 1)
+        _write_json(item, out, level + 1, compact_from)
     out.write("\n" + "  " * level + ("}" if isinstance(value, dict) else "]"))
 
 
@@ -93,17 +93,52 @@ def write_inventory_json(
     out.write("\n  ]\n}\n")
 
 
+def write_accounts_json(inventory: Inventory, out: TextIO) -> None:
+    """``inventory --json`` of several accounts (PRODUCT.md: ``{"generated_at", "accounts"}``),
+    written region by region as each is encoded; each region as in the one-account shape."""
+    out.write("{\n")
+    out.write(f'  "generated_at": {json.dumps(iso_utc(inventory.generated_at))},\n')
+    out.write('  "accounts": [')
+    for position, summary in enumerate(inventory.accounts):
+        out.write(",\n    {\n" if position else "\n    {\n")
+        out.write(f'      "account": {json.dumps(summary.account, ensure_ascii=True)},\n')
+        out.write(f'      "name": {json.dumps(summary.name, ensure_ascii=True)},\n')
+        error = summary.error.to_json() if summary.error else None
+        out.write(f'      "error": {json.dumps(error, ensure_ascii=True)},\n')
+        out.write('      "regions": [')
+        regions = inventory.account_regions(summary.account) if summary.account else ()
+        for index, region in enumerate(regions):
+            out.write(",\n        " if index else "\n        ")
+            # Two levels deeper than one account's: a layer version is still one line.
+            _write_json(region.to_json(), out, 4, _COMPACT_FROM + 2)
+        out.write("\n      ]\n    }" if regions else "]\n    }")
+    out.write("\n  ]\n}\n")
+
+
 def inventory_table(inventory: Inventory) -> str:
-    """One row per layer version, grouped by region; failed regions say why."""
-    rows = [["REGION", "LAYER", "VERSION", "SIZE", "CREATED", "RUNTIMES", "CONSUMERS"]]
+    """One row per layer version, grouped by region; failed regions say why.
+
+    With several accounts, an ACCOUNT column leads (the account's name where it has one) and
+    an account that could not be read is one row saying why.
+    """
+    several = inventory.multi_account
+    rows = [(["ACCOUNT"] if several else [])
+            + ["REGION", "LAYER", "VERSION", "SIZE", "CREATED", "RUNTIMES", "CONSUMERS"]]
     notes: list[str] = []
+    for summary in inventory.accounts:
+        if summary.error:
+            rows.append([summary.name or summary.account or "?", "-", "-", "-", "-", "-", "-",
+                         f"error: {summary.error.code}"])
     for region in inventory.regions:
+        account = [inventory.account_name(region.account)] if several else []
         if region.error:
-            rows.append([region.region, "-", "-", "-", "-", "-", f"error: {region.error.code}"])
+            rows.append([*account, region.region, "-", "-", "-", "-", "-",
+                         f"error: {region.error.code}"])
             continue
         for layer in region.layers:
             for version in layer.versions:
                 rows.append([
+                    *account,
                     region.region,
                     layer.name,
                     str(version.version),
@@ -114,17 +149,28 @@ def inventory_table(inventory: Inventory) -> str:
                 ])
         for external in region.external_layers:
             parts = external.arn.split(":")
-            owner = "deleted" if parts[4] == inventory.account else f"account {parts[4]}"
-            rows.append([region.region, parts[6], parts[7], "-", "-", f"({owner})",
+            own = region.account or inventory.account
+            owner = "deleted" if parts[4] == own else (
+                f"account {inventory.account_name(parts[4])}"
+            )
+            rows.append([*account, region.region, parts[6], parts[7], "-", "-", f"({owner})",
                          str(len(external.consumers))])
+        where = f"{account[0]} {region.region}" if several else region.region
         notes.append(
-            f"{region.region}: {len(region.layers)} layers, {region.version_count} versions, "
+            f"{where}: {len(region.layers)} layers, {region.version_count} versions, "
             f"{size(region.stored_bytes)} stored, {region.functions_scanned} functions scanned"
             # --latest-only: a version whose only users are published versions reads unused.
             + ("" if region.all_versions else
                " ($LATEST only: published function versions and aliases not scanned)")
         )
-    header = f"account {inventory.account}, scanned {age(inventory.generated_at.isoformat())}"
+    scanned = f"scanned {age(inventory.generated_at.isoformat())}"
+    if several:
+        failed = sum(1 for a in inventory.accounts if a.error)
+        header = f"{len(inventory.accounts)} accounts" + (
+            f" ({failed} could not be read)" if failed else ""
+        ) + f", {scanned}"
+    else:
+        header = f"account {inventory.account}, {scanned}"
     return visible_line(header) + "\n" + _table(rows) + "".join(
         visible_line(n) + "\n" for n in notes
     )

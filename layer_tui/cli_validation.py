@@ -23,6 +23,11 @@ _ENDPOINT_VARIABLES = (
     "AWS_ENDPOINT_URL_LAMBDA", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_ACCOUNT",
     "AWS_ENDPOINT_URL_EC2", "AWS_ENDPOINT_URL",
 )
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
+#: IAM's role names: letters, digits and +=,.@_- , at most 64 characters.
+_ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$", re.ASCII)
+#: Commands that read one account only (a layer version's, a function's, a backup's).
+_ONE_ACCOUNT_COMMANDS = frozenset({"inspect", "function", "backups", "restore", "pull"})
 _HOST_LABEL = re.compile(r"^(?!-)[a-z\d-]{1,63}(?<!-)$", re.IGNORECASE)
 
 
@@ -65,8 +70,57 @@ def _validate_endpoints(args: argparse.Namespace) -> None:
             )
 
 
+def account_ids(text: str | None) -> tuple[str, ...]:
+    """``--accounts 111111111111,222222222222`` as ids (checked by ``_validate_accounts``)."""
+    return tuple(dict.fromkeys(part.strip() for part in (text or "").split(",") if part.strip()))
+
+
+def _validate_accounts(args: argparse.Namespace) -> None:
+    """The several-accounts options: each alone makes sense, some together do not."""
+    profiles = list(dict.fromkeys(args.profile or ()))
+    org = getattr(args, "org", False)
+    for option, value in (("--accounts", args.accounts),
+                          ("--exclude-accounts", args.exclude_accounts)):
+        if value is None:
+            continue
+        if not org:
+            raise UsageError(f"{option} narrows the accounts of --org and needs it; add --org, "
+                             f"or choose accounts with several --profile")
+        ids = account_ids(value)
+        if not ids:
+            raise UsageError(f"{option} names no account; give ids like "
+                             f"{option} 111122223333,444455556666")
+        for account in ids:
+            if not _ACCOUNT_ID.match(account):
+                raise UsageError(f"{option}: {account!r} is not an account id; an account id "
+                                 "is 12 digits, e.g. 111122223333")
+    both = set(account_ids(args.accounts)) & set(account_ids(args.exclude_accounts))
+    if both:
+        listed = ", ".join(sorted(both))
+        raise UsageError(f"{listed} is both in --accounts and --exclude-accounts; "
+                         "name it in one of them")
+    if args.role_name is not None:
+        if not org:
+            raise UsageError("--role-name is the role --org assumes in each account and needs "
+                             "--org; add --org, or leave out --role-name")
+        if not _ROLE_NAME.match(args.role_name):
+            raise UsageError(f"--role-name {args.role_name!r} is not an IAM role name; use "
+                             "letters, digits and +=,.@_- (at most 64), e.g. "
+                             "OrganizationAccountAccessRole")
+    if org and len(profiles) > 1:
+        raise UsageError("--org takes the accounts from the organization, through one profile "
+                         "(the management account's); give one --profile with --org, or "
+                         "several --profile without it")
+    several = org or len(profiles) > 1
+    if several and args.command in _ONE_ACCOUNT_COMMANDS:
+        option = "--org" if org else "several --profile"
+        raise UsageError(f"{args.command} works in one account and takes no {option}; give the "
+                         f"--profile of the account it is about")
+
+
 def validate(args: argparse.Namespace) -> None:
     """Every check of what was typed that needs no AWS call; UsageError if one fails."""
+    _validate_accounts(args)
     for region in args.region or ():
         if not _REGION.match(region):
             raise UsageError(

@@ -64,6 +64,8 @@ class ScanProgress:
     done: int = 0
     total: int | None = None
     result: RegionInventory | None = None
+    #: Whose region, when several accounts scan at once ("" with one: ``region`` says it all).
+    account: str = ""
 
 
 ProgressCallback = Callable[[ScanProgress], None]

@@ -13,11 +13,13 @@ import boto3
 import botocore.session
 from botocore.config import Config
 from botocore.configprovider import ConstantProvider
+from botocore.credentials import CredentialProvider, CredentialResolver, Credentials
 from botocore.exceptions import BotoCoreError, ClientError
 
 from layer_tui.aws import guards
 from layer_tui.aws.errors import describe, error_code
 from layer_tui.aws.guards import ForeignAccountError, ReadOnlyError
+from layer_tui.aws.request_cap import DEFAULT_REQUEST_CAP, RequestCap, request_cap, set_request_cap
 
 #: Where account-wide calls (STS, account, ec2:DescribeRegions) go when no region is set.
 HOME_REGION = "us-east-1"
@@ -30,11 +32,25 @@ DEFAULT_RATE_PER_SECOND = 12.0
 #: kept so the user sees why they fail instead of wondering where they went.
 _USABLE_REGION_STATUSES = ["ENABLED", "ENABLED_BY_DEFAULT", "ENABLING"]
 
+#: The role ``--org`` assumes in each member account: the one Organizations creates.
+DEFAULT_ROLE_NAME = "OrganizationAccountAccessRole"
+
+
 @dataclass(frozen=True)
 class SessionConfig:
     """What the user asked for on the command line."""
 
     profile: str | None = None
+    #: Several ``--profile``: one account each (with one, ``profile`` alone is set).
+    profiles: tuple[str, ...] = ()
+    #: ``--org``: every account of the caller's AWS Organization, by ``role_name``.
+    org: bool = False
+    role_name: str = DEFAULT_ROLE_NAME
+    #: ``--accounts`` / ``--exclude-accounts``: which of the organization's accounts.
+    accounts: tuple[str, ...] = ()
+    exclude_accounts: tuple[str, ...] = ()
+    #: ``--index config:NAME``: who uses a version, from an AWS Config aggregator.
+    index: str | None = None
     endpoint_url: str | None = None
     regions: tuple[str, ...] = ()
     read_only: bool = False
@@ -130,12 +146,28 @@ def env_endpoint(service: str = "lambda") -> str | None:
 
 
 class AwsSession:
-    """Clients for one account, cached per (service, region) and safe to share across threads."""
+    """Clients for one account, cached per (service, region) and safe to share across threads.
 
-    def __init__(self, config: SessionConfig) -> None:
+    ``credentials`` (an assumed role's, refreshable) replace the profile's credential chain;
+    ``account`` is then the account they belong to, known without asking STS.
+    """
+
+    def __init__(
+        self,
+        config: SessionConfig,
+        *,
+        credentials: Credentials | None = None,
+        account: str | None = None,
+        data_loader: Any = None,
+    ) -> None:
         self.config = config
+        self._account: str | None = account
         try:
-            if config.demo:
+            if credentials is not None:
+                self._boto = boto3.Session(
+                    botocore_session=_session_with(credentials, config, data_loader)
+                )
+            elif config.demo:
                 # The sandbox checks no signature; fixed keys keep --demo free of any real
                 # credentials, and a session blind to the user's configuration keeps it free
                 # of AWS_PROFILE (even one that does not exist) and of ~/.aws/config.
@@ -153,13 +185,18 @@ class AwsSession:
         guards.install(self._boto.events, read_only=config.read_only, account=self.account_id)
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
-        self._account: str | None = None
         self._botocore_config = Config(
             retries={"mode": "standard", "max_attempts": config.max_attempts},
             connect_timeout=config.connect_timeout,
             read_timeout=config.read_timeout,
             max_pool_connections=32,
         )
+
+    def botocore_session(self) -> botocore.session.Session:
+        """The botocore session behind the clients (to create an STS client from, or share its
+        loaded service models)."""
+        session: botocore.session.Session = self._boto._session
+        return session
 
     @property
     def profile_label(self) -> str:
@@ -224,6 +261,11 @@ class AwsSession:
             limiter.acquire(urgent=event_name.rsplit(".", 1)[-1] in URGENT_OPERATIONS)
 
         client.meta.events.register("before-send", take_token)
+        # After the token (handlers run in the order registered): waiting for a token holds
+        # no place under the cap.
+        cap = request_cap()
+        client.meta.events.register("before-send", cap.take)
+        client.meta.events.register("needs-retry", cap.give_back)
         with self._lock:
             return self._clients.setdefault(key, client)
 
@@ -253,6 +295,36 @@ class AwsSession:
         return sorted(self._boto.get_available_regions("lambda"))
 
 
+class _FixedCredentials(CredentialProvider):  # type: ignore[misc]
+    """A credential chain of one link: the credentials it was made with (an assumed role's)."""
+
+    METHOD = "assume-role"
+    CANONICAL_NAME = "layer-tui-assumed-role"
+
+    def __init__(self, credentials: Credentials) -> None:
+        super().__init__()
+        self._credentials = credentials
+
+    def load(self) -> Credentials:
+        return self._credentials
+
+
+def _session_with(
+    credentials: Credentials, config: SessionConfig, data_loader: Any
+) -> botocore.session.Session:
+    """A botocore session whose only credentials are ``credentials``: no profile, variable or
+    file can stand in for them (an account's session must be that account's alone)."""
+    session = _unconfigured_botocore_session() if config.demo else botocore.session.Session(
+        profile=config.profile
+    )
+    session.register_component("credential_provider",
+                               CredentialResolver([_FixedCredentials(credentials)]))
+    if data_loader is not None:
+        # Service models are read and parsed once for every account, not once per account.
+        session.register_component("data_loader", data_loader)
+    return session
+
+
 def _unconfigured_botocore_session() -> botocore.session.Session:
     """A botocore session that reads no profile variable and no configuration file."""
     session = botocore.session.Session()
@@ -265,11 +337,16 @@ def _unconfigured_botocore_session() -> botocore.session.Session:
 
 __all__ = [
     "DEFAULT_RATE_PER_SECOND",
+    "DEFAULT_REQUEST_CAP",
+    "DEFAULT_ROLE_NAME",
     "AwsSession",
     "ForeignAccountError",
     "RateLimiter",
     "ReadOnlyError",
+    "RequestCap",
     "SessionConfig",
     "error_code",
     "limiter_for",
+    "request_cap",
+    "set_request_cap",
 ]

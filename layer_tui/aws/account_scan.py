@@ -1,0 +1,137 @@
+"""Several accounts scanned at once, and merged into one estate.
+
+Each account scans as one account always has (``inventory.scan_inventory``: its regions in
+parallel, its own session, its rate limiters per account x region), and the accounts run side
+by side: a slow or failing account takes its own time (its own timeouts and retries) and no
+one else's. Every request still passes the process-wide cap (``request_cap``).
+
+The merge: layers are regional and a function in account B lists account A's layer version by
+its ARN, so B's scan has it under ``external_layers``. After every account is in, each version
+of A gains as consumers the functions of the other scanned accounts that list it; B's region
+keeps it under ``external_layers`` too (from B's side it is still another account's layer).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from layer_tui import clock
+from layer_tui.aws.accounts import AccountSessions
+from layer_tui.aws.errors import AwsError, describe
+from layer_tui.aws.inventory import ProgressCallback, ScanProgress, scan_inventory
+from layer_tui.aws.models import (
+    AccountSummary,
+    FunctionRef,
+    Inventory,
+    Layer,
+    LayerVersion,
+    RegionError,
+    RegionInventory,
+)
+from layer_tui.aws.session import AwsSession
+
+#: What the cache knows of an account's regions (``cache.PendingVersions``), by account.
+KnownVersions = Callable[[str, Sequence[str]], Mapping[str, LayerVersion]]
+
+
+def scan_accounts(
+    accounts: AccountSessions,
+    regions: Sequence[str] | None = None,
+    *,
+    latest_only: bool = False,
+    progress: ProgressCallback | None = None,
+    known_versions: KnownVersions | None = None,
+) -> Inventory:
+    """Every account of ``accounts`` scanned in parallel, merged (see the module docstring).
+
+    One account (``accounts.multi_account`` False) is exactly ``scan_inventory``. With several,
+    progress steps carry their ``account``; an account that cannot be scanned at all comes
+    back as its summary's ``error``, never raised.
+    """
+    if not accounts.multi_account:
+        home = accounts.home
+        known = known_versions(home.account_id(), list(regions or ())) if known_versions else None
+        return scan_inventory(home, regions, latest_only=latest_only, progress=progress,
+                              known_versions=known)
+    reachable = list(accounts)
+
+    def scan_one(item: tuple[str, AwsSession]) -> tuple[RegionInventory, ...] | RegionError:
+        account, session = item
+        return _scan_account(account, session, regions, latest_only, progress, known_versions)
+
+    with ThreadPoolExecutor(max(1, len(reachable)), "scan-account") as pool:
+        outcomes = dict(zip((a for a, _ in reachable), pool.map(scan_one, reachable),
+                            strict=True))
+    summaries: list[AccountSummary] = []
+    scanned: list[RegionInventory] = []
+    for summary in accounts.summaries():
+        outcome = outcomes.get(summary.account) if summary.error is None else None
+        if isinstance(outcome, RegionError):
+            summaries.append(replace(summary, error=outcome))
+            continue
+        summaries.append(summary)
+        scanned.extend(outcome or ())
+    return Inventory(
+        account=accounts.home.account_id(),
+        generated_at=clock.now(),
+        regions=merge_accounts(scanned),
+        accounts=tuple(summaries),
+    )
+
+
+def _scan_account(
+    account: str,
+    session: AwsSession,
+    regions: Sequence[str] | None,
+    latest_only: bool,
+    progress: ProgressCallback | None,
+    known_versions: KnownVersions | None,
+) -> tuple[RegionInventory, ...] | RegionError:
+    def report(step: ScanProgress) -> None:
+        if progress is not None:
+            progress(replace(step, account=account))
+
+    try:
+        names = list(regions) if regions else session.discover_regions()
+        known = known_versions(account, names) if known_versions else None
+        inventory = scan_inventory(session, names, latest_only=latest_only, progress=report,
+                                   known_versions=known)
+    except (AwsError, BotoCoreError, ClientError) as exc:
+        failure = describe(exc, f"account {account}")
+        return RegionError(failure.code, failure.message)
+    # A region is stamped by its scan; one that failed before asking is stamped here.
+    return tuple(r if r.account else replace(r, account=account) for r in inventory.regions)
+
+
+def merge_accounts(regions: Sequence[RegionInventory]) -> tuple[RegionInventory, ...]:
+    """``regions`` (of several accounts) with each layer version's consumers in the other
+    accounts added after its own, in the order the regions come."""
+    foreign: dict[str, list[FunctionRef]] = {}
+    for region in regions:
+        for external in region.external_layers:
+            foreign.setdefault(external.arn, []).extend(external.consumers)
+    if not foreign:
+        return tuple(regions)
+    return tuple(_with_foreign_consumers(region, foreign) for region in regions)
+
+
+def _with_foreign_consumers(
+    region: RegionInventory, foreign: Mapping[str, Sequence[FunctionRef]]
+) -> RegionInventory:
+    if region.error is not None or not any(
+        version.arn in foreign for layer in region.layers for version in layer.versions
+    ):
+        return region
+    layers: list[Layer] = []
+    for layer in region.layers:
+        versions = []
+        for version in layer.versions:
+            others = tuple(c for c in foreign.get(version.arn, ()) if c.account != region.account)
+            versions.append(replace(version, consumers=version.consumers + others)
+                            if others else version)
+        layers.append(replace(layer, versions=tuple(versions)))
+    return replace(region, layers=tuple(layers))
