@@ -41,6 +41,7 @@ _LAYER = re.compile(
     r"^arn:aws[a-z-]*:lambda:(?P<region>[a-z0-9-]+):\d{12}:layer:[A-Za-z0-9_-]{1,140}$"
 )
 _ACCOUNT = re.compile(r"^\d{12}$")
+_REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d$")
 _SELECTED = (
     "accountId, awsRegion, configurationItemCaptureTime, configuration.functionName, "
     "configuration.functionArn, configuration.runtime, configuration.architectures, "
@@ -156,6 +157,16 @@ class ConfigIndex:
         # narrows the query, the exact test below decides.
         condition = f"configuration.layers.arn LIKE '{layer_arn}:%'"
         return self._ask(match["region"], condition, lambda arn: bool(version.fullmatch(arn)))
+
+    def consumers_of_account_layers(self, region: str, account: str) -> IndexAnswer:
+        """Every function Config saw using any layer of ``account`` in ``region``: one paged
+        question for a whole region of an inventory instead of one per version."""
+        if not _REGION.match(region) or not _ACCOUNT.match(account):
+            raise ConfigIndexError("InvalidArn", f"{region!r}/{account!r} is no region/account")
+        prefix = f"arn:aws:lambda:{region}:{account}:layer:"
+        version = re.compile(re.escape(prefix) + r"[A-Za-z0-9_-]{1,140}:\d+")
+        condition = f"configuration.layers.arn LIKE '{prefix}%'"
+        return self._ask(region, condition, lambda arn: bool(version.fullmatch(arn)))
 
     def _ask(self, region: str, condition: str, uses: Any) -> IndexAnswer:
         aggregator = self.aggregator()
