@@ -8,27 +8,35 @@ batches not yet undone that moved functions away from it (their undo would put t
 back on a version that no longer exists). ``assess_delete`` reads all three live and returns a
 frozen ``DeleteAssessment``; the dialog shows it, and ``LayerOperations.delete_layer_version``
 reads it again right before deleting and refuses if anything new appeared (``news_since``).
+
+With several accounts scanned (``accounts``), consumers are read in every one of them, in the
+version's region (layers are regional), each through its own session: a function in account B
+that attached the version is named with its account. An account that cannot be read now (its
+role is missing, it is suspended, the call failed) is an ``UncheckedAccount``: it may use the
+version, so it asks for the typed name like a consumer — never taken as safe.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from layer_tui.aws.consumers import (
-    consumers_of,
-    list_function_configs,
-    lookup_aliases,
-    with_aliases,
+from layer_tui.aws.account_consumers import (
+    ConsumerReading,
+    UncheckedAccount,
+    consumers_across,
+    ordered_consumers,
 )
+from layer_tui.aws.account_consumers import region_consumers as region_consumers  # re-exported
+from layer_tui.aws.account_reach import AccountReach, account_label, arn_account, session_for
+from layer_tui.aws.consumers import consumers_of
 from layer_tui.aws.errors import AwsError, describe, error_code
 from layer_tui.aws.journal import Journal
-from layer_tui.aws.models import LATEST, FunctionRef, LayerVersion
+from layer_tui.aws.models import FunctionRef, LayerVersion
 from layer_tui.aws.session import AwsSession
 
 GrantKind = Literal["account", "organization", "everyone"]
@@ -82,6 +90,11 @@ class DeleteAssessment:
     live: bool = False
     #: Consumers are ``$LATEST`` only (``--latest-only``): published versions were not asked.
     latest_only: bool = False
+    #: Scanned accounts whose functions could not be read now (possible consumers).
+    unchecked: tuple[UncheckedAccount, ...] = ()
+    #: (account, name) of every account read, when several were: consumers are then named
+    #: with their account. Empty with one account.
+    accounts: tuple[tuple[str, str], ...] = ()
 
     @property
     def label(self) -> str:
@@ -91,7 +104,7 @@ class DeleteAssessment:
 
     @property
     def needs_typed_name(self) -> bool:
-        return bool(self.consumers or self.grants or self.undo_batches)
+        return bool(self.consumers or self.grants or self.undo_batches or self.unchecked)
 
     @property
     def is_empty(self) -> bool:
@@ -104,6 +117,9 @@ class DeleteAssessment:
         """
         seen = {_consumer_key(ref) for ref in shown.consumers}
         batches = {dependency.batch for dependency in shown.undo_batches}
+        # An account that could not be read was accepted as a possible consumer; one that the
+        # user saw read (and found nothing in) and now cannot be read is news.
+        accepted = {u.account for u in shown.unchecked}
         return DeleteAssessment(
             self.arn,
             tuple(ref for ref in self.consumers if _consumer_key(ref) not in seen),
@@ -111,11 +127,22 @@ class DeleteAssessment:
             tuple(d for d in self.undo_batches if d.batch not in batches),
             live=self.live,
             latest_only=self.latest_only,
+            unchecked=tuple(u for u in self.unchecked if u.account not in accepted),
+            accounts=self.accounts,
         )
+
+    def consumer_label(self, ref: FunctionRef) -> str:
+        """``billing ($LATEST)``; with several accounts read, ``billing ($LATEST) in account
+        222233334444 (workload-a)``."""
+        if not self.accounts:
+            return ref.label
+        account = arn_account(ref.arn)
+        return f"{ref.label} in {account_label(account, dict(self.accounts).get(account, ''))}"
 
     def reasons(self) -> list[str]:
         """One line per dependant, as the dialog and the refusal name them."""
-        lines = [f"used by {ref.label}" for ref in self.consumers]
+        lines = [f"used by {self.consumer_label(ref)}" for ref in self.consumers]
+        lines += [unchecked.describe() for unchecked in self.unchecked]
         lines += [f"granted to {grant.describe()}" for grant in self.grants]
         lines += [dependency.describe() for dependency in self.undo_batches]
         return lines
@@ -199,19 +226,24 @@ def read_grants(client: Any, version: LayerVersion, own_account: str) -> tuple[G
 # -- the journal --------------------------------------------------------------------------------
 
 
-def undo_dependencies(journal: Journal, account: str, arn: str) -> tuple[UndoDependency, ...]:
-    """Repin batches of ``account`` whose undo would put functions back on ``arn``."""
+def undo_dependencies(
+    journal: Journal, account: str | None, arn: str
+) -> tuple[UndoDependency, ...]:
+    """Repin batches of ``account`` (None: of any account) whose undo would put functions
+    back on ``arn``."""
     return undo_dependencies_of(journal, account, [arn])[arn]
 
 
 def undo_dependencies_of(
-    journal: Journal, account: str, arns: Iterable[str]
+    journal: Journal, account: str | None, arns: Iterable[str]
 ) -> dict[str, tuple[UndoDependency, ...]]:
     """``undo_dependencies`` for several versions in one reading of the journal.
 
     The journal's own ledger says which repin updates undo would still put back (per
     function, batches an undo ran through to its end excluded, rotated files included); a
-    version counts for a batch when undo would put a function back on it.
+    version counts for a batch when undo would put a function back on it. With several
+    accounts (``account`` None) every account's batches count: a batch that moved account
+    B's functions away from a platform version is undone in B, but needs the version.
     """
     wanted = set(arns)
     ledger = journal.undo_ledger(account, every=True)
@@ -228,30 +260,17 @@ def undo_dependencies_of(
 
 # -- reading it all ---------------------------------------------------------------------------
 
-
-def _ordered(refs: Iterable[FunctionRef]) -> tuple[FunctionRef, ...]:
-    def key(ref: FunctionRef) -> tuple[str, int]:
-        return ref.function, (-1 if ref.version == LATEST else int(ref.version or 0))
-
-    return tuple(sorted(refs, key=key))
-
-
-def region_consumers(
-    session: AwsSession, region: str, arns: Sequence[str], *, latest_only: bool = False
-) -> dict[str, tuple[FunctionRef, ...]]:
-    """The live consumers of several versions of one region from one ListFunctions chain."""
-    wanted = set(arns)
-    try:
-        client = session.client("lambda", region)
-        users = [ref for ref in list_function_configs(client, latest_only=latest_only)
-                 if wanted.intersection(ref.layers)]
-        if not latest_only:
-            with ThreadPoolExecutor(4, "delete-check-aliases") as pool:
-                futures = lookup_aliases(client, users, pool)
-                users = with_aliases(users, {a: f.result() for a, f in futures.items()})
-    except (BotoCoreError, ClientError) as exc:
-        raise describe(exc, f"listing the functions of {region}") from exc
-    return {arn: _ordered(ref for ref in users if arn in ref.layers) for arn in arns}
+def _owner_session(
+    session: AwsSession, accounts: AccountReach | None, version: LayerVersion
+) -> AwsSession:
+    """The session of the account that owns ``version`` (it reads the policy and, with
+    several accounts, the functions of that account)."""
+    owner = session_for(session, accounts, arn_account(version.arn))
+    if owner is None:
+        raise AwsError("NoSession", f"no session reaches {account_label(arn_account(version.arn))}"
+                                    f", which owns {version.layer_name}:{version.version}; "
+                                    "nothing can be checked or deleted there")
+    return owner
 
 
 def assess_delete(
@@ -262,24 +281,38 @@ def assess_delete(
     latest_only: bool = False,
     consumers: Sequence[FunctionRef] | None = None,
     undo: Sequence[UndoDependency] | None = None,
+    accounts: AccountReach | None = None,
+    reading: ConsumerReading | None = None,
 ) -> DeleteAssessment:
     """Read, now, everything that depends on ``version`` (``consumers`` and ``undo`` if
-    already read for several versions at once)."""
+    already read for several versions at once; ``reading`` if read across ``accounts``)."""
+    session = _owner_session(session, accounts, version)
     account = session.account_id()
-    if consumers is None:
-        consumers = consumers_of(session, version.region, version.arn, latest_only=latest_only)
+    if reading is None and consumers is None:
+        if accounts is None:
+            consumers = consumers_of(session, version.region, version.arn,
+                                     latest_only=latest_only)
+        else:
+            reading = consumers_across(session, version.region, [version.arn], accounts,
+                                       latest_only=latest_only)
+    if reading is not None:
+        consumers = reading.consumers.get(version.arn, ())
     try:
         grants = read_grants(session.client("lambda", version.region), version, account)
     except (BotoCoreError, ClientError) as exc:
         raise describe(exc, f"reading who else may use {version.layer_name}:"
                             f"{version.version}") from exc
+    if undo is None:
+        undo = undo_dependencies(journal, account if accounts is None else None, version.arn)
     return DeleteAssessment(
         version.arn,
-        _ordered(consumers),
+        ordered_consumers(consumers or ()),
         grants,
-        tuple(undo) if undo is not None else undo_dependencies(journal, account, version.arn),
+        tuple(undo),
         live=True,
         latest_only=latest_only,
+        unchecked=reading.unchecked if reading is not None else (),
+        accounts=reading.accounts if reading is not None else (),
     )
 
 
@@ -289,20 +322,22 @@ def assess_deletes(
     versions: Sequence[LayerVersion],
     *,
     latest_only: bool = False,
+    accounts: AccountReach | None = None,
 ) -> dict[str, DeleteAssessment]:
-    """``assess_delete`` for several versions, one ListFunctions chain per region."""
-    by_region: dict[str, list[LayerVersion]] = {}
+    """``assess_delete`` for several versions, one ListFunctions chain per account and region."""
+    by_owner: dict[tuple[str, str], list[LayerVersion]] = {}
     for version in versions:
-        by_region.setdefault(version.region, []).append(version)
-    undo = undo_dependencies_of(journal, session.account_id(), [v.arn for v in versions])
+        by_owner.setdefault((arn_account(version.arn), version.region), []).append(version)
+    undo = undo_dependencies_of(journal, session.account_id() if accounts is None else None,
+                                [v.arn for v in versions])
     assessed: dict[str, DeleteAssessment] = {}
-    for region, members in by_region.items():
-        users = region_consumers(session, region, [v.arn for v in members],
-                                 latest_only=latest_only)
+    for (_, region), members in by_owner.items():
+        owner = _owner_session(session, accounts, members[0])
+        reading = consumers_across(owner, region, [v.arn for v in members], accounts,
+                                   latest_only=latest_only)
         for version in members:
             assessed[version.arn] = assess_delete(
-                session, journal, version, latest_only=latest_only,
-                consumers=users[version.arn], undo=undo[version.arn],
+                owner, journal, version, latest_only=latest_only, accounts=accounts,
+                reading=reading, undo=undo[version.arn],
             )
     return assessed
-

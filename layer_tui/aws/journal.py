@@ -28,7 +28,7 @@ import socket
 import stat
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -256,7 +256,9 @@ class Journal:
             yield from self._read(path)
         yield from self._read(self.path)
 
-    def undo_ledger(self, account: str | None = None, *, every: bool = False) -> UndoLedger:
+    def undo_ledger(
+        self, account: str | Collection[str] | None = None, *, every: bool = False
+    ) -> UndoLedger:
         """Repin updates and their undos: the current file, and older files only while the
         newest file read names batches that live in older ones — and, unless ``every`` (all
         batches still undoable are wanted, not just the newest), none is open yet."""

@@ -116,7 +116,7 @@ KEPT: dict[str, Kept] = {
         args={"LayerName": _text, "VersionNumber": _number},
         required=("LayerName", "VersionNumber"),
         extra={"arn": _text, "backup": _text, "consumers": _texts, "grants": _texts,
-               "undo_batches": _texts},
+               "undo_batches": _texts, "unchecked": _texts},
     ),
     "PublishLayerVersion": Kept(
         args={"LayerName": _text, "CompatibleRuntimes": _texts,

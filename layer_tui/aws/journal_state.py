@@ -7,7 +7,7 @@ finished), and which calls and batches never got their closing line.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 from layer_tui.aws.journal_entry import BATCH_ACTION, ROTATED_ACTION, JournalEntry
@@ -24,6 +24,8 @@ class RepinUpdate:
     #: The RevisionId AWS gave the function after our update; "" if the line has none (a
     #: damaged or forged line): undo then refuses to touch the function.
     revision_id: str
+    #: The account whose session made the update (the line's): undo goes through it alone.
+    account: str = ""
 
 
 @dataclass
@@ -31,7 +33,8 @@ class UndoLedger:
     """Repin updates and the undos of them, gathered from one or more journal files."""
 
     updates: dict[str, dict[str, RepinUpdate]] = field(default_factory=dict)
-    accounts: dict[str, str] = field(default_factory=dict)
+    #: Every account a batch's updates were made in (a repin may span accounts).
+    accounts: dict[str, set[str]] = field(default_factory=dict)
     #: Batches in the order their first update appeared (oldest first).
     order: list[str] = field(default_factory=list)
     undone: set[tuple[str, str]] = field(default_factory=set)
@@ -62,12 +65,14 @@ class UndoLedger:
             batch = entry.batch
             if batch not in self.updates:
                 self.updates[batch] = {}
-                self.accounts[batch] = entry.account
+                self.accounts[batch] = set()
                 found.append(batch)
+            self.accounts[batch].add(entry.account)
             self.updates[batch].setdefault(function, RepinUpdate(
                 function, entry.region, tuple(entry.extra.get("before", ())),
                 tuple(entry.extra.get("after", ())),
                 str((entry.result or {}).get("RevisionId", "")),
+                entry.account,
             ))
         self.order = [*found, *self.order] if older else [*self.order, *found]
 
@@ -77,10 +82,12 @@ class UndoLedger:
         return [u for f, u in self.updates.get(batch, {}).items()
                 if (batch, f) not in self.undone]
 
-    def open_batches(self, account: str | None = None) -> list[str]:
-        """Batches with updates not yet undone, newest first."""
+    def open_batches(self, account: str | Collection[str] | None = None) -> list[str]:
+        """Batches with updates not yet undone, newest first: of any account (None), or with
+        an update in ``account`` (or in one of several)."""
+        wanted = {account} if isinstance(account, str) else account
         return [b for b in reversed(self.order)
-                if (account is None or self.accounts[b] == account) and self.remaining(b)]
+                if (wanted is None or self.accounts[b] & set(wanted)) and self.remaining(b)]
 
 
 def undo_lines(entries: Iterable[JournalEntry], batches: set[str]) -> set[str]:

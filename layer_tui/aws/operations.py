@@ -3,6 +3,10 @@
 ``LayerOperations.mutate`` is the one gate; publish, delete, restore and repin are built on it.
 Read-only is enforced here (and again by a botocore hook in ``session``), not just by hiding
 keys in the UI.
+
+With several accounts (``accounts``), one ``LayerOperations`` per account shares the journal
+and backups: ``for_account`` gives the one whose session is that account's, so each change
+goes out with its own account's credentials and is journaled under that account.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from layer_tui.aws.account_reach import AccountReach, account_label, arn_account
 from layer_tui.aws.backups import BackupRecord, backup_layer_version
 from layer_tui.aws.delete_check import DeleteAssessment, DeleteCheckChanged, assess_delete
 from layer_tui.aws.errors import AwsError, describe, error_code
@@ -43,18 +48,62 @@ def summarize(response: Any) -> dict[str, Any]:
     return response if isinstance(response, dict) else {}
 
 
+class NoAccountSession(AwsError):
+    """A change belongs to an account no session reaches now; nothing was sent to it."""
+
+
 class LayerOperations:
-    """Mutations of one account, each journaled before and after."""
+    """Mutations of one account, each journaled before and after.
+
+    ``accounts``, when several were scanned, reaches the others: delete re-checks consumers in
+    all of them, and ``for_account`` hands out each account's own operations.
+    """
 
     def __init__(
         self,
         session: AwsSession,
         journal: Journal | None = None,
         backups: Path | None = None,
+        accounts: AccountReach | None = None,
     ) -> None:
         self.session = session
         self.journal = journal or Journal()
         self.backups = backups or backups_root()
+        self.accounts = accounts
+        self._by_account: dict[str, LayerOperations] = {}
+
+    def for_account(self, account: str) -> LayerOperations:
+        """The operations of ``account``: these when it is this session's (or none is named),
+        else ones on that account's own session, same journal and backups.
+
+        NoAccountSession when no session reaches it: a change is never sent through another
+        account's session, where a function's name would mean another function.
+        """
+        if not account or account == self.session.account_id():
+            return self
+        if account not in self._by_account:
+            session = self.accounts.get(account) if self.accounts is not None else None
+            if session is None:
+                raise NoAccountSession(
+                    "NoAccountSession",
+                    f"no session reaches {account_label(account)} now (its role or profile "
+                    "could not be used); nothing was sent to it — start with that account "
+                    "too (--profile or --org) to change it",
+                )
+            self._by_account[account] = LayerOperations(session, self.journal, self.backups,
+                                                        self.accounts)
+        return self._by_account[account]
+
+    def reachable_accounts(self) -> set[str]:
+        """This session's account and every scanned account that could be reached."""
+        reached = {self.session.account_id()}
+        if self.accounts is not None:
+            reached |= {s.account for s in self.accounts.summaries() if s.error is None}
+        return reached
+
+    def for_arn(self, arn: str) -> LayerOperations:
+        """``for_account`` of the account an ARN names (this one for a plain name)."""
+        return self.for_account(arn_account(arn))
 
     def check_writable(self) -> None:
         if self.session.read_only:
@@ -150,10 +199,15 @@ class LayerOperations:
         cannot be made or does not verify, nothing is deleted either.
         """
         self.check_writable()
+        owner = arn_account(version.arn)
+        if self.accounts is not None and owner and owner != self.session.account_id():
+            # Another scanned account's version: deleted by that account's own session.
+            return self.for_account(owner).delete_layer_version(version, confirmed, batch=batch)
         self.check_account(version.arn, doing=f"deleting {version.layer_name}:{version.version}")
         # Published versions always count here, whatever the scan was told (--latest-only
-        # trades completeness of a view for speed, never the safety of a delete).
-        fresh = assess_delete(self.session, self.journal, version)
+        # trades completeness of a view for speed, never the safety of a delete). With several
+        # accounts, every one of them is read again, each through its own session.
+        fresh = assess_delete(self.session, self.journal, version, accounts=self.accounts)
         news = fresh.news_since(confirmed or DeleteAssessment(version.arn))
         if news.needs_typed_name:
             raise DeleteCheckChanged(fresh, news)
@@ -172,7 +226,9 @@ class LayerOperations:
             extra={"arn": version.arn, "backup": str(record.folder),
                    "consumers": [c.qualified_arn for c in fresh.consumers],
                    "grants": [g.principal for g in fresh.grants],
-                   "undo_batches": [d.batch for d in fresh.undo_batches]},
+                   "undo_batches": [d.batch for d in fresh.undo_batches],
+                   # Accounts the user deleted without their answer (typed name): on record.
+                   "unchecked": [u.account for u in fresh.unchecked]},
             describe_as=f"deleting {version.layer_name}:{version.version}",
         )
         return DeleteResult(version.arn, record)

@@ -8,8 +8,9 @@ a batch without its closing line.
 
 ``recover`` reads that back, asks AWS how each in-flight call ended, writes the missing lines
 (marked ``recovered``) so that undo and anyone reading the journal see a complete record, and
-returns one line per interrupted batch for the user. Entries of another account are left for a
-session on that account.
+returns one line per interrupted batch for the user. Entries of an account no session reaches
+are left for a session on that account; with several accounts, each in-flight call is asked
+about through its own account's session (a repin may span accounts).
 
 A publish through S3 is a batch of its own (upload, publish, removal of the carrier object)
 whose opening line names the carrier and the upload's CodeSha256: recovery looks for a version
@@ -131,7 +132,7 @@ def recover(ops: LayerOperations) -> list[str]:
 
     Returns one line per interrupted batch or call, for the user; nothing when all is well.
     """
-    account = ops.session.account_id()
+    accounts = ops.reachable_accounts()
     writes = not ops.session.read_only
     if writes:
         ops.journal.compact()  # a journal from before rotation: start reading a small file
@@ -140,11 +141,12 @@ def recover(ops: LayerOperations) -> list[str]:
     if warning := ops.journal.take_warning():
         lines.append(warning)
     for work in found:
-        if work.account != account:
+        if work.account not in accounts:
             continue
         try:
             publish = s3_publish(work.marker, work.lines or work.in_flight)
-            line = (recover_publish(ops, work.marker, publish, writes) if publish
+            line = (recover_publish(ops.for_account(work.account), work.marker, publish, writes)
+                    if publish
                     else _recover_one(ops, work, writes))
         except Exception as exc:  # one odd entry must not hide the rest
             line = f"could not settle an interrupted {work.kind} ({work.batch}): {exc}"
@@ -222,7 +224,9 @@ def _settle(ops: LayerOperations, entry: JournalEntry) -> tuple[str, dict[str, A
     if check is None:
         return UNKNOWN, {}
     try:
-        return check(ops.session.client("lambda", entry.region), entry)
+        # The call's own account is asked, through its own session (AwsError: none reaches it).
+        session = ops.for_account(entry.account).session
+        return check(session.client("lambda", entry.region), entry)
     except (ClientError, BotoCoreError, AwsError) as exc:
         if error_code(exc) == "ResourceNotFoundException":
             # The version is gone: deleted, by us. A function that is gone cannot be undone.

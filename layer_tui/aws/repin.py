@@ -5,6 +5,11 @@ repin swaps one ARN in place and keeps everything else. Each update carries the 
 plan was made from: if the function changed since (412) it is left alone and reported, never
 retried blindly. Every update is journaled with the lists before and after; ``undo`` reads
 them back and applies through the same ``run_batch``.
+
+A plan may span accounts (a platform version's consumers live in several): functions named by
+ARN are read, updated and journaled through their own account's session
+(``LayerOperations.for_account``), and the update names the function by ARN, so that
+session's guards would refuse it were it ever sent with another account's credentials.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from layer_tui.aws.account_reach import account_label, arn_account
 from layer_tui.aws.errors import AwsError, describe, error_code
 from layer_tui.aws.inspection import inspect_layer_version
 from layer_tui.aws.operations import LayerOperations
@@ -40,10 +46,20 @@ class RepinItem:
     runtime: str | None = None
     flags: tuple[str, ...] = ()
     blocked: str | None = None  # why it will not be touched at all
+    #: The account the function lives in, in a plan that names functions by ARN ("": the
+    #: session's own).
+    account: str = ""
+    #: What the update sends as FunctionName ("": ``function``): the ARN in such a plan.
+    function_id: str = ""
 
     @property
     def changes(self) -> bool:
         return self.current_layers != self.new_layers
+
+    @property
+    def target(self) -> str:
+        """The FunctionName sent, and the target the batch's plan names."""
+        return self.function_id or self.function
 
 
 @dataclass(frozen=True)
@@ -69,6 +85,8 @@ class RepinOutcome:
     status: str  # "moved" | "skipped" | "failed" | "changed"
     detail: str = ""
     final_status: str = ""
+    #: The function's account when the plan spans accounts, else "".
+    account: str = ""
 
 
 @dataclass
@@ -129,6 +147,30 @@ def _read_function(client: Any, name: str) -> dict[str, Any]:
     return response
 
 
+def _function_of(given: str) -> tuple[str, str, str]:
+    """(name, account, FunctionName to send) for a name or a function ARN."""
+    parts = given.split(":")
+    if given.startswith("arn:") and len(parts) >= 7 and parts[5] == "function":
+        return parts[6], arn_account(given), ":".join(parts[:7])
+    return given, "", ""
+
+
+def _untouched(given: str, region: str, problem: str) -> RepinItem:
+    name, account, function_id = _function_of(given)
+    return RepinItem(name, region, "", (), (), blocked=problem, account=account,
+                     function_id=function_id)
+
+
+def _target_reader(ops: LayerOperations, target_arn: str) -> Any:
+    """A client that may read the target version: its owner's session when one reaches it
+    (a platform account's version, granted or not), else this one's."""
+    try:
+        owner = ops.for_arn(target_arn)
+    except AwsError:
+        owner = ops
+    return owner.session.client("lambda", target_arn.split(":")[3])
+
+
 def plan_repin(
     ops: LayerOperations,
     region: str,
@@ -137,26 +179,31 @@ def plan_repin(
     *,
     unzipped_size: Callable[[str], int | None] = lambda arn: None,
 ) -> RepinPlan:
-    """Read each function now and plan its new list; nothing is changed."""
-    client = ops.session.client("lambda", region)
+    """Read each function now and plan its new list; nothing is changed.
+
+    ``functions`` are names (this session's account) or function ARNs, of any account that
+    ``ops`` reaches: each is read through its own account's session.
+    """
     layer_arn = target_arn.rsplit(":", 1)[0]
     try:
-        target = client.get_layer_version_by_arn(Arn=target_arn)
+        target = _target_reader(ops, target_arn).get_layer_version_by_arn(Arn=target_arn)
     except ClientError as exc:
         if error_code(exc) == "ResourceNotFoundException":
             problem = f"{target_arn} does not exist (deleted?); pick another version"
-            untouched = tuple(RepinItem(n, region, "", (), (), blocked=problem) for n in functions)
+            untouched = tuple(_untouched(given, region, problem) for given in functions)
             return RepinPlan(region, layer_arn, target_arn, untouched, problem=problem)
         raise describe(exc, f"reading {target_arn}") from exc
     runtimes = set(target.get("CompatibleRuntimes") or ())
     arches = set(target.get("CompatibleArchitectures") or ())
     items: list[RepinItem] = []
-    for name in functions:
+    for given in functions:
+        name, account, function_id = _function_of(given)
         try:
-            found = _read_function(client, name)
-        except ClientError as exc:
-            items.append(RepinItem(name, region, "", (), (),
-                                   blocked=describe(exc).message))
+            found = _read_function(ops.for_account(account).session.client("lambda", region),
+                                   function_id or name)
+        except (ClientError, AwsError) as exc:
+            items.append(RepinItem(name, region, "", (), (), blocked=describe(exc).message,
+                                   account=account, function_id=function_id))
             continue
         config = found["Configuration"]
         current = tuple(layer["Arn"] for layer in config.get("Layers") or ())
@@ -183,7 +230,7 @@ def plan_repin(
                              f"over the {UNZIPPED_BUDGET:,}-byte limit")
                 blocked = "over the unzipped size limit"
         items.append(RepinItem(name, region, str(config.get("RevisionId", "")), current, new,
-                               runtime, tuple(flags), blocked))
+                               runtime, tuple(flags), blocked, account, function_id))
     return RepinPlan(region, layer_arn, target_arn, tuple(items))
 
 
@@ -211,7 +258,7 @@ def _update(
     """One UpdateFunctionConfiguration to the item's new list, journaled with the lists before
     and after; 409 is waited out within a bound."""
     client = ops.session.client("lambda", item.region)
-    args = {"FunctionName": item.function, "Layers": list(item.new_layers),
+    args = {"FunctionName": item.target, "Layers": list(item.new_layers),
             "RevisionId": item.revision_id}
     extra = {**extra, "before": list(item.current_layers), "after": list(item.new_layers)}
     for attempt in range(CONFLICT_RETRIES):
@@ -226,7 +273,7 @@ def _update(
             if exc.code != "ResourceConflictException" or attempt == CONFLICT_RETRIES - 1:
                 raise
             sleep(min(0.25 * 2**attempt, 4.0))
-            wait_until_idle(client, item.function)
+            wait_until_idle(client, item.target)
     raise AssertionError("unreachable")
 
 
@@ -244,12 +291,13 @@ def run_batch(
     first, its counts last), so a crash mid-batch leaves what never started on record.
     ``skip`` says why an item is left alone (asked again at its turn: cancel), or None."""
     ops.check_writable()
-    targets = [item.function for item in plan.items if skip(item) is None]
+    targets = [item.target for item in plan.items if skip(item) is None]
     marker = (ops.begin_batch(kind, report.batch, plan.region, targets, extra=extra)
               if targets else None)
     for item in plan.items:
         reason = skip(item)
-        outcome = RepinOutcome(item.function, "skipped", reason) if reason else apply_one(item)
+        outcome = (RepinOutcome(item.function, "skipped", reason, account=item.account)
+                   if reason else apply_one(item))
         report.outcomes.append(outcome)
         if progress:
             progress(outcome)
@@ -289,20 +337,27 @@ def apply_update(
     ops: LayerOperations, item: RepinItem, batch: str, extra: dict[str, Any],
     describe_as: str, changed: str, moved: str = "",
 ) -> RepinOutcome:
-    """Wait until the function is idle, update it, wait again; the outcome in words."""
-    client = ops.session.client("lambda", item.region)
+    """Wait until the function is idle, update it, wait again; the outcome in words.
+
+    The update goes through the session of the item's account (and is journaled under it).
+    """
+    account = item.account
     try:
-        wait_until_idle(client, item.function)
-        _update(ops, item, batch=batch, extra=extra, describe_as=describe_as)
-        final = wait_until_idle(client, item.function)
+        own = ops.for_account(account)
+        client = own.session.client("lambda", item.region)
+        wait_until_idle(client, item.target)
+        _update(own, item, batch=batch, extra=extra,
+                describe_as=describe_as + (f" in {account_label(account)}" if account else ""))
+        final = wait_until_idle(client, item.target)
     except AwsError as exc:
         if exc.code == "PreconditionFailedException":
-            return RepinOutcome(item.function, "changed", changed)
-        return RepinOutcome(item.function, "failed", exc.message)
+            return RepinOutcome(item.function, "changed", changed, account=account)
+        return RepinOutcome(item.function, "failed", exc.message, account=account)
     except (ClientError, BotoCoreError) as exc:
-        return RepinOutcome(item.function, "failed", describe(exc).message)
+        return RepinOutcome(item.function, "failed", describe(exc).message, account=account)
     status = str(final.get("LastUpdateStatus", "Successful"))
     if status == "Failed":
         return RepinOutcome(item.function, "failed",
-                            str(final.get("LastUpdateStatusReason", "update failed")), status)
-    return RepinOutcome(item.function, "moved", moved, final_status=status)
+                            str(final.get("LastUpdateStatusReason", "update failed")), status,
+                            account=account)
+    return RepinOutcome(item.function, "moved", moved, final_status=status, account=account)

@@ -7,6 +7,12 @@ journal is a file anyone with the account's shell can edit, and a forged or dama
 never repoint a function it did not change. A version the old lists name that has since been
 deleted cannot be put back (AWS refuses any list holding it): the plan says so before anything
 is applied, and those functions are left alone.
+
+A repin may have moved functions in several accounts: each journaled update names its account,
+and undo reads and restores each function through that account's own session, sending the
+FunctionName exactly as journaled. A batch with an account no session reaches now is not
+undone at all (doing half would settle the batch and strand the rest): the plan says which
+account is missing and how to reach it.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from layer_tui.aws.account_reach import account_label
 from layer_tui.aws.errors import AwsError, describe, error_code
 from layer_tui.aws.journal_state import RepinUpdate
 from layer_tui.aws.operations import LayerOperations
@@ -35,15 +42,23 @@ CHANGED = "changed since the repin: left alone"
 
 
 def last_repin_batch(ops: LayerOperations) -> tuple[str, list[RepinUpdate]] | None:
-    """The newest repin batch of this account with updates not yet undone: (batch, updates).
+    """The newest repin batch with updates not yet undone in an account ``ops`` reaches:
+    (batch, updates).
 
     Undo is tracked per function, so a batch whose undo was itself cut short can be finished.
     """
-    account = ops.session.account_id()
-    ledger = ops.journal.undo_ledger(account)
-    for batch in ledger.open_batches(account):
+    accounts = ops.reachable_accounts()
+    ledger = ops.journal.undo_ledger(accounts)
+    for batch in ledger.open_batches(accounts):
         return batch, ledger.remaining(batch)
     return None
+
+
+def _owner_ops(ops: LayerOperations, account: str) -> LayerOperations | None:
+    try:
+        return ops.for_account(account)
+    except AwsError:
+        return None
 
 
 def _short(arn: str) -> str:
@@ -63,8 +78,11 @@ def deleted_versions(ops: LayerOperations, arns: set[str]) -> set[str]:
         parts = arn.split(":")
         if len(parts) != 8 or not parts[7].isdigit():
             continue
+        # Asked of its owner when a session reaches it: a version granted to no one is
+        # readable only there.
+        reader = _owner_ops(ops, parts[4]) or ops
         try:
-            ops.session.client("lambda", parts[3]).get_layer_version(
+            reader.session.client("lambda", parts[3]).get_layer_version(
                 LayerName=arn.rsplit(":", 1)[0], VersionNumber=int(parts[7]))
         except (ClientError, BotoCoreError, AwsError) as exc:
             if error_code(exc) == "ResourceNotFoundException":
@@ -86,6 +104,16 @@ def plan_undo(ops: LayerOperations) -> tuple[str, RepinPlan] | None:
     notes: list[str] = []
     if warning := ops.journal.take_warning():
         notes.append(warning)
+    region = updates[0].region if updates else ""
+    missing = sorted({u.account for u in updates if _owner_ops(ops, u.account) is None})
+    if missing:
+        named = ", ".join(account_label(a) for a in missing)
+        problem = (f"this repin also moved functions in {named}, which no session reaches "
+                   "now: nothing will be changed; start with every account it touched "
+                   "(--profile for each, or --org) to undo it")
+        items = [_unreachable(update, problem) for update in updates]
+        return batch, RepinPlan(region, "", "", tuple(items), problem=problem,
+                                notes=tuple(notes))
     gone = deleted_versions(ops, {arn for u in updates for arn in u.before})
     if gone:
         named = ", ".join(_short(arn) for arn in sorted(gone))
@@ -94,17 +122,37 @@ def plan_undo(ops: LayerOperations) -> tuple[str, RepinPlan] | None:
                      f"the repin): {hit} function{'s' if hit != 1 else ''} cannot get "
                      "their old list back and will be left alone")
     items = [_plan_one(ops, update, gone) for update in updates]
-    region = updates[0].region if updates else ""
     return batch, RepinPlan(region, "", "", tuple(items), notes=tuple(notes))
 
 
+def _where(ops: LayerOperations, update: RepinUpdate) -> tuple[str, str, str]:
+    """(name, account, FunctionName): what sends the update through its own account, naming
+    the function exactly as journaled ("" where the session's own account and name do)."""
+    name = _name(update.function)
+    account = "" if update.account in ("", ops.session.account_id()) else update.account
+    return name, account, update.function if account or name != update.function else ""
+
+
+def _name(function: str) -> str:
+    """A function's name, whether the journal holds its name or its ARN."""
+    parts = function.split(":")
+    return parts[6] if function.startswith("arn:") and len(parts) >= 7 else function
+
+
+def _unreachable(update: RepinUpdate, problem: str) -> RepinItem:
+    return RepinItem(_name(update.function), update.region, "", update.after, update.before,
+                     blocked=problem, account=update.account, function_id=update.function)
+
+
 def _plan_one(ops: LayerOperations, update: RepinUpdate, gone: set[str]) -> RepinItem:
-    client = ops.session.client("lambda", update.region)
+    name, account, function_id = _where(ops, update)
+    client = ops.for_account(account).session.client("lambda", update.region)
     try:
         config: dict[str, Any] = client.get_function_configuration(FunctionName=update.function)
-    except ClientError as exc:
-        return RepinItem(update.function, update.region, "", update.after, update.before,
-                         blocked=describe(exc).message)
+    except (ClientError, AwsError) as exc:
+        return RepinItem(name, update.region, "", update.after, update.before,
+                         blocked=describe(exc).message, account=account,
+                         function_id=function_id)
     now = tuple(layer["Arn"] for layer in config.get("Layers") or ())
     revision = str(config.get("RevisionId", ""))
     blocked: str | None = None
@@ -118,8 +166,9 @@ def _plan_one(ops: LayerOperations, update: RepinUpdate, gone: set[str]) -> Repi
                    "its old list cannot be put back; left alone")
     # The update names the RevisionId we journaled (equal to the one read now, or blocked):
     # AWS then refuses it (412) if the function changes between this plan and the apply.
-    return RepinItem(update.function, update.region, update.revision_id, now, update.before,
-                     config.get("Runtime"), blocked=blocked)
+    return RepinItem(name, update.region, update.revision_id, now, update.before,
+                     config.get("Runtime"), blocked=blocked, account=account,
+                     function_id=function_id)
 
 
 def apply_undo(
