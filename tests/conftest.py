@@ -4,6 +4,11 @@
   so no test can reach a real account or write into the developer's home.
 - ``sandbox``: a fresh, empty, started Sandbox per test (its own random account).
 - ``demo_sandbox``: the seeded demo estate, started once per session. Read it; never change it.
+- ``org_sandbox``: a fresh Sandbox that is an organization's management account, with members
+  ``platform``, ``orders``, ``billing``, ``legacy`` (``org_sandbox.organization``; nothing
+  seeded). ``org_estate``: the same, seeded by ``sandbox.org_estate.seed_shared_layers``
+  (layers shared from platform, used in other members, legacy's role missing); it yields the
+  ``SharedLayers`` record (ARNs, functions by account).
 - ``frozen_clock`` (autouse, by marker): a module or test marked ``@pytest.mark.frozen_clock(T)``
   reads every age against ``T``; the clock is thawed after it, even when it fails.
 """
@@ -18,6 +23,7 @@ import pytest
 
 from layer_tui import clock
 from layer_tui.sandbox import Sandbox
+from layer_tui.sandbox.org_estate import ESTATE_MEMBERS, SharedLayers, seed_shared_layers
 from layer_tui.sandbox.seed import start_demo
 
 
@@ -78,3 +84,16 @@ def demo_sandbox() -> Iterator[Sandbox]:
         yield demo
     finally:
         demo.stop()
+
+
+@pytest.fixture
+def org_sandbox() -> Iterator[Sandbox]:
+    with Sandbox() as started:
+        started.create_organization(ESTATE_MEMBERS)
+        yield started
+
+
+@pytest.fixture
+def org_estate(org_sandbox: Sandbox) -> SharedLayers:
+    assert org_sandbox.organization is not None
+    return seed_shared_layers(org_sandbox, org_sandbox.organization)

@@ -61,16 +61,28 @@ class RegionDirectory:
         names = sorted({*self.enabled, *self.disabled})
         return [(name, self.opt_status(name)) for name in names]
 
+    def without(self, region: str) -> RegionDirectory:
+        """The same regions with ``region`` no longer enabled (listed, refusing every call)."""
+        return RegionDirectory(
+            enabled=tuple(name for name in self.enabled if name != region),
+            disabled=tuple(dict.fromkeys((*self.disabled, region))),
+        )
+
+
+#: The regions of an account, by account id (each account of an organization has its own).
+RegionsOf = Callable[[str], RegionDirectory]
+
 
 class RegionGate(Interceptor):
-    """Refuses calls signed for a not-enabled region, and for regions the faults deny."""
+    """Refuses calls signed for a region not enabled for the caller's account, and for regions
+    the faults deny."""
 
-    def __init__(self, directory: RegionDirectory, faults: Callable[[], Faults]) -> None:
-        self._directory = directory
+    def __init__(self, regions_of: RegionsOf, faults: Callable[[], Faults]) -> None:
+        self._regions_of = regions_of
         self._faults = faults
 
     def before(self, call: ApiCall) -> ApiReply | None:
-        if call.region in self._directory.disabled:
+        if call.region in self._regions_of(call.account_id).disabled:
             return error_reply(call, 403, "UnrecognizedClientException", _INVALID_TOKEN)
         denied = self._faults().access_denied_regions
         if call.region in denied and call.service not in _NEVER_DENIED_SERVICES:
@@ -86,10 +98,10 @@ class RegionGate(Interceptor):
 
 
 class AccountRegions(Interceptor):
-    """``account:ListRegions`` over the sandbox's regions, filtered and paginated."""
+    """``account:ListRegions`` over the caller's account's regions, filtered and paginated."""
 
-    def __init__(self, directory: RegionDirectory) -> None:
-        self._directory = directory
+    def __init__(self, regions_of: RegionsOf) -> None:
+        self._regions_of = regions_of
 
     def before(self, call: ApiCall) -> ApiReply | None:
         if call.service != "account" or call.operation != "ListRegions":
@@ -98,7 +110,7 @@ class AccountRegions(Interceptor):
         wanted = set(request.get("RegionOptStatusContains") or [])
         regions = [
             {"RegionName": name, "RegionOptStatus": status}
-            for name, status in self._directory.listed()
+            for name, status in self._regions_of(call.account_id).listed()
             if not wanted or status in wanted
         ]
         try:

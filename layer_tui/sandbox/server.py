@@ -34,6 +34,7 @@ from layer_tui.sandbox.credentials import AccountCredentials, forget_accounts
 from layer_tui.sandbox.faults import DroppedConnection, Faults
 from layer_tui.sandbox.gateway import Gateway
 from layer_tui.sandbox.layers import LayerVersionReads, install_cross_account_layers
+from layer_tui.sandbox.organization import SandboxOrganization, create_organization, is_suspended
 from layer_tui.sandbox.paging import LambdaListings
 from layer_tui.sandbox.permissions import LayerPermissions
 from layer_tui.sandbox.regions import AccountRegions, RegionDirectory, RegionGate
@@ -169,10 +170,14 @@ class Sandbox:
             enabled=tuple(dict.fromkeys(regions)),
             disabled=tuple(dict.fromkeys(disabled_regions)),
         )
+        #: Accounts whose regions differ from ``regions`` (``disable_region``).
+        self._account_regions: dict[str, RegionDirectory] = {}
         self.content_url_ttl = content_url_ttl
         self.faults = Faults()
         self.stats = SandboxStats()
         self.execution_role_arn = self.execution_role_arn_for(self.account_id)
+        #: The organization ``create_organization`` made (None: one account, as before).
+        self.organization: SandboxOrganization | None = None
         #: Which account each request is served as (see ``credentials``).
         self.credentials = AccountCredentials(self.account_id)
         self._host = host
@@ -201,11 +206,13 @@ class Sandbox:
                 content=ContentServer(self._signer, self.stats, lambda: self.faults),
                 faults=lambda: self.faults,
                 stats=self.stats,
-                gate=RegionGate(self.regions, lambda: self.faults),
+                gate=RegionGate(self.regions_of, lambda: self.faults),
                 interceptors=[
-                    AssumeRoleGate(self.credentials),
+                    AssumeRoleGate(
+                        self.credentials, lambda account: is_suspended(self.account_id, account)
+                    ),
                     self.revisions,
-                    AccountRegions(self.regions),
+                    AccountRegions(self.regions_of),
                     LambdaListings(),
                     LayerVersionReads(self.content_url),
                     LayerPermissions(),
@@ -268,6 +275,22 @@ class Sandbox:
     def endpoint_url(self) -> str:
         return f"http://{self._host}:{self.port}"
 
+    def regions_of(self, account_id: str) -> RegionDirectory:
+        """The regions of one account this sandbox serves (all share ``regions`` unless a
+        region was disabled for one of them)."""
+        return self._account_regions.get(account_id, self.regions)
+
+    def disable_region(self, account_id: str, region: str) -> None:
+        """From now on ``region`` is not enabled for ``account_id`` only: ListRegions lists it
+        as still enabling and every call there is refused, as AWS does."""
+        self._account_regions[account_id] = self.regions_of(account_id).without(region)
+
+    def create_organization(self, members: Sequence[str]) -> SandboxOrganization:
+        """An AWS Organization with this sandbox's account as management and ``members`` (by
+        name) as member accounts it serves, each with OrganizationAccountAccessRole."""
+        self.organization = create_organization(self, members)
+        return self.organization
+
     def credentials_for(self, account_id: str) -> tuple[str, str]:
         """(access key, secret) whose requests this sandbox serves as ``account_id``, an
         account of its own from now on (with the execution role its functions need)."""
@@ -276,11 +299,21 @@ class Sandbox:
         return pair
 
     def client(
-        self, service: str, region: str | None = None, *, account: str | None = None, **config: Any
+        self,
+        service: str,
+        region: str | None = None,
+        *,
+        account: str | None = None,
+        credentials: tuple[str, str, str] | None = None,
+        **config: Any,
     ) -> Any:
         """A boto3 client for this sandbox (``config`` goes to boto3): fake credentials of the
-        sandbox's own account, or ``account``'s from ``credentials_for``."""
+        sandbox's own account, ``account``'s from ``credentials_for``, or ``credentials``
+        (access key, secret, session token: what AssumeRole handed out)."""
         key, secret = ("testing", "testing") if account is None else self.credentials_for(account)
+        token = None
+        if credentials is not None:
+            key, secret, token = credentials
         global _client_session
         # One session for the process: it caches the service models, which makes every client
         # after the first about ten times cheaper. Sessions are not thread-safe: hence the lock.
@@ -293,6 +326,7 @@ class Sandbox:
                 endpoint_url=self.endpoint_url,
                 aws_access_key_id=key,
                 aws_secret_access_key=secret,
+                aws_session_token=token,
                 **config,
             )
 
