@@ -27,7 +27,8 @@ from config_estate import (
 from layer_tui.aws import config_index
 from layer_tui.aws.config_index import ConfigIndex, ConfigIndexError, parse_index_option
 from layer_tui.aws.session import AwsSession, SessionConfig
-from layer_tui.sandbox import Sandbox
+from layer_tui.sandbox import ApiCall, ApiReply, Interceptor, Sandbox
+from layer_tui.sandbox.calls import error_reply
 
 ASKED_AT = datetime(2026, 12, 1, 11, 0, tzinfo=UTC)
 
@@ -111,22 +112,47 @@ def test_a_region_the_aggregator_lacks_is_one_line(sandbox: Sandbox) -> None:
     assert sandbox.stats.calls("SelectAggregateResourceConfig") == 0
 
 
-def test_pages_are_followed_and_the_reading_is_bounded(
-    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+def test_a_long_answer_is_read_whole_in_slices_and_bounded(
+    sandbox: Sandbox, second: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Attack: 230 consumers. Promise: all read in pages of 100; with a bound of two pages, the
-    answer says it holds the first 200 only instead of passing for the whole truth."""
+    """Attack: 230 consumers in two accounts (more than two pages). Promise: every one read,
+    in slices by account id read side by side; with a bound too small for them, the answer
+    says it holds only the first ones instead of passing for the whole truth."""
+    (old,) = publish_layer(sandbox, versions=1)
+    for number in range(130):
+        add_function(sandbox.account_id, f"fn-{number:03d}", [old])
+    for number in range(100):
+        add_function(second, f"wl-{number:03d}", [old])
+    put_aggregator(sandbox, [sandbox.account_id, second])
+    index = _index(sandbox)
+    answer = index.consumers_of(old)
+    assert len(answer.consumers) == 230 and answer.complete
+    assert {f.account for f in answer.consumers} == {sandbox.account_id, second}
+    monkeypatch.setattr(config_index, "MAX_PAGES", 10)  # one page a slice
+    bounded = index.consumers_of(old)
+    assert len(bounded.consumers) < 230 and not bounded.complete
+    assert bounded.source.endswith(f"(first {len(bounded.consumers)} only)")
+
+
+class _RefuseSlices(Interceptor):
+    """A Config that does not take LIKE on accountId."""
+
+    def before(self, call: ApiCall) -> ApiReply | None:
+        if call.operation == "SelectAggregateResourceConfig" and b"accountId LIKE" in call.body:
+            return error_reply(call, 400, "InvalidExpressionException", "not here")
+        return None
+
+
+def test_a_config_refusing_slices_is_paged_one_by_one(sandbox: Sandbox) -> None:
+    """Attack: Config refuses the sliced form. Promise: the pages are followed in turn, every
+    consumer still found, and no error reaches the user."""
     (old,) = publish_layer(sandbox, versions=1)
     for number in range(230):
         add_function(sandbox.account_id, f"fn-{number:03d}", [old])
     put_aggregator(sandbox, [sandbox.account_id])
     index = _index(sandbox)
+    sandbox.add_interceptor(_RefuseSlices(), first=True)
     assert len(index.consumers_of(old).consumers) == 230
-    assert sandbox.stats.calls("SelectAggregateResourceConfig") == 3
-    monkeypatch.setattr(config_index, "MAX_PAGES", 2)
-    bounded = index.consumers_of(old)
-    assert len(bounded.consumers) == 200 and not bounded.complete
-    assert bounded.source.endswith("(first 200 only)")
 
 
 def test_like_wildcards_in_a_layer_name_add_no_other_layer(sandbox: Sandbox) -> None:

@@ -14,6 +14,7 @@ import json
 import os
 import re
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -182,19 +183,10 @@ class ConfigIndex:
             f"AND awsRegion = '{region}' AND {condition}"
         )
         asked_at = clock.now()
-        config = self.session.client("config", self.region)
+        pages, complete = self._read(expression)
         consumers: dict[str, FunctionRef] = {}
         newest: datetime | None = None
-        token: str | None = None
-        for _ in range(MAX_PAGES):
-            extra = {"NextToken": token} if token else {}
-            try:
-                page = config.select_aggregate_resource_config(
-                    ConfigurationAggregatorName=self.name, Expression=expression,
-                    Limit=PAGE_LIMIT, **extra,
-                )  # fmt: skip
-            except (BotoCoreError, ClientError) as exc:
-                raise describe(exc, f"asking AWS Config aggregator {self.name!r}") from exc
+        for page in pages:
             for result in page.get("Results", []):
                 function, captured = _function(result, region)
                 if function is None or not any(uses(arn) for arn in function.layers):
@@ -202,11 +194,56 @@ class ConfigIndex:
                 consumers.setdefault(function.arn, function)
                 if captured is not None and (newest is None or captured > newest):
                     newest = captured
+        ordered = sorted(consumers.values(), key=lambda f: (f.account, f.function))
+        return IndexAnswer(tuple(ordered), newest or asked_at, self.name, complete=complete)
+
+    def _read(self, expression: str) -> tuple[list[dict[str, Any]], bool]:
+        """Every page of ``expression``'s answer, and whether the bound left some unread.
+
+        Config's pages are sequential (each needs the previous page's token): an answer past
+        one page is read again as ten slices by the account id's first digit, side by side —
+        exhaustive whatever the organization's accounts are. Should Config refuse the sliced
+        form, the pages are followed one by one instead.
+        """
+        first = self._page(expression, None)
+        token = first.get("NextToken")
+        if not token:
+            return [first], True
+        slices = [f"{expression} AND accountId LIKE '{digit}%'" for digit in "0123456789"]
+        budget = max(1, MAX_PAGES // len(slices))
+        try:
+            with ThreadPoolExecutor(len(slices), "config-index") as pool:
+                read = list(pool.map(lambda sliced: self._follow(sliced, None, budget), slices))
+        except AwsError as exc:
+            if exc.code != "InvalidExpressionException":
+                raise
+            more, complete = self._follow(expression, token, MAX_PAGES - 1)
+            return [first, *more], complete
+        return [page for pages, _ in read for page in pages], all(done for _, done in read)
+
+    def _follow(
+        self, expression: str, token: str | None, budget: int
+    ) -> tuple[list[dict[str, Any]], bool]:
+        pages: list[dict[str, Any]] = []
+        for _ in range(budget):
+            page = self._page(expression, token)
+            pages.append(page)
             token = page.get("NextToken")
             if not token:
-                break
-        ordered = sorted(consumers.values(), key=lambda f: (f.account, f.function))
-        return IndexAnswer(tuple(ordered), newest or asked_at, self.name, complete=not token)
+                return pages, True
+        return pages, False
+
+    def _page(self, expression: str, token: str | None) -> dict[str, Any]:
+        config = self.session.client("config", self.region)
+        extra = {"NextToken": token} if token else {}
+        try:
+            page: dict[str, Any] = config.select_aggregate_resource_config(
+                ConfigurationAggregatorName=self.name, Expression=expression,
+                Limit=PAGE_LIMIT, **extra,
+            )  # fmt: skip
+        except (BotoCoreError, ClientError) as exc:
+            raise describe(exc, f"asking AWS Config aggregator {self.name!r}") from exc
+        return page
 
 
 def _home_region(session: AwsSession) -> str:

@@ -72,6 +72,15 @@ class SelectExpression:
                 return condition.values
         return None
 
+    def prefix_of(self, dotted: str) -> str | None:
+        """The fixed start of a ``LIKE 'start%'`` condition on ``dotted``, if there is one."""
+        path = tuple(dotted.split("."))
+        for condition in self.conditions:
+            if condition.path == path and condition.operator == "LIKE":
+                start = re.split(r"[%_]", condition.values[0], maxsplit=1)[0]
+                return start
+        return None
+
     def project(self, document: dict[str, Any]) -> dict[str, Any]:
         """Only the selected properties, nested as Config nests them in each result."""
         pruned = _prune(document, set(self.fields))

@@ -23,6 +23,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 from moto.awslambda.models import LambdaFunction, lambda_backends
@@ -53,6 +54,11 @@ class ConfigurationItem:
     captured: datetime
 
     def document(self) -> dict[str, Any]:
+        return self._document
+
+    @cached_property
+    def _document(self) -> dict[str, Any]:
+        # Built once: a query over a large snapshot looks at the same items page after page.
         return {
             "accountId": self.account_id,
             "awsRegion": self.region,
@@ -93,6 +99,9 @@ class ConfigIndexSnapshot:
         self, expression: SelectExpression, accounts: set[str], regions: set[str] | None
     ) -> list[ConfigurationItem]:
         wanted = expression.equal_to(_LAYER_ARN_PATH)
+        prefix = expression.prefix_of(_LAYER_ARN_PATH)
+        if wanted is None and prefix is not None:
+            wanted = tuple(arn for arn in self.by_layer if arn.startswith(prefix))
         if wanted is None:
             candidates: Iterable[ConfigurationItem] = self.items
         else:
@@ -115,6 +124,9 @@ class ConfigQuery(Interceptor):
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._fixed: ConfigIndexSnapshot | None = None
+        #: A fixed snapshot's answers by query: its pages are slices of one answer, as
+        #: Config's are, instead of the whole search again for every page.
+        self._answers: dict[tuple[Any, ...], list[ConfigurationItem]] = {}
         #: How many SelectAggregateResourceConfig calls were answered (tests: "it was asked").
         self.queries = 0
 
@@ -124,15 +136,18 @@ class ConfigQuery(Interceptor):
         snapshot = ConfigIndexSnapshot(recorded_functions())
         with self._lock:
             self._fixed = snapshot
+            self._answers.clear()
 
     def thaw(self) -> None:
         with self._lock:
             self._fixed = None
+            self._answers.clear()
 
     def load(self, items: Iterable[ConfigurationItem]) -> None:
         snapshot = ConfigIndexSnapshot(items)
         with self._lock:
             self._fixed = snapshot
+            self._answers.clear()
 
     def before(self, call: ApiCall) -> ApiReply | None:
         if call.service != "config" or call.operation != "SelectAggregateResourceConfig":
@@ -172,10 +187,20 @@ class ConfigQuery(Interceptor):
         with self._lock:
             fixed = self._fixed
             self.queries += 1
-        snapshot = fixed if fixed is not None else ConfigIndexSnapshot(
-            recorded_functions(accounts)
-        )
-        found = snapshot.select(expression, accounts, regions)
+        key = (fingerprint, id(fixed), frozenset(accounts),
+               None if regions is None else frozenset(regions))
+        with self._lock:
+            found = self._answers.get(key) if fixed is not None else None
+        if found is None:
+            snapshot = fixed if fixed is not None else ConfigIndexSnapshot(
+                recorded_functions(accounts)
+            )
+            found = snapshot.select(expression, accounts, regions)
+            if fixed is not None:
+                with self._lock:
+                    if len(self._answers) >= 64:
+                        self._answers.clear()
+                    self._answers[key] = found
         page = found[offset:offset + limit]
         reply: dict[str, Any] = {
             "Results": [json.dumps(expression.project(item.document())) for item in page],
