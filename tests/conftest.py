@@ -9,6 +9,8 @@
   seeded). ``org_estate``: the same, seeded by ``sandbox.org_estate.seed_shared_layers``
   (layers shared from platform, used in other members, legacy's role missing); it yields the
   ``SharedLayers`` record (ARNs, functions by account).
+- ``write_keymap``: writes the user's ``keymap.toml`` where the app looks for it (in the test's
+  own XDG config folder) and returns its path.
 - ``frozen_clock`` (autouse, by marker): a module or test marked ``@pytest.mark.frozen_clock(T)``
   reads every age against ``T``; the clock is thawed after it, even when it fails.
 """
@@ -16,7 +18,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -84,6 +86,18 @@ def demo_sandbox() -> Iterator[Sandbox]:
         yield demo
     finally:
         demo.stop()
+
+
+@pytest.fixture
+def write_keymap() -> Callable[[str], Path]:
+    def write(text: str) -> Path:
+        base = Path(os.environ["XDG_CONFIG_HOME"]) / "layer-tui"
+        base.mkdir(parents=True, exist_ok=True)
+        path = base / "keymap.toml"
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write
 
 
 @pytest.fixture

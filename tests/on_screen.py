@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from waiting import rows_ready, wait_until
+
 from layer_tui.ui.widgets import ResourceTable
 
 
@@ -27,6 +29,21 @@ def row_text(app: Any, key: str) -> str:
 def said(app: Any) -> list[str]:
     """Every notification the app has shown, oldest first (kept after its toast expires)."""
     return [entry.message for entry in app.said]
+
+
+async def open_row(pilot: Any, key: str, screen: type[Any]) -> None:
+    """Put the cursor on the row keyed ``key`` once it shows, press enter, wait for ``screen``."""
+    app = pilot.app
+    await wait_until(pilot, lambda: table(app).select_key(key), what=f"{key} listed")
+    await wait_until(pilot, lambda: rows_ready(app), what="the rows settled")
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: isinstance(app.screen, screen), what=f"{key} opened")
+
+
+def footer_keys(app: Any) -> dict[str, str]:
+    """What the footer of the screen on top shows: description -> the key it names."""
+    return {str(key.description): str(key.key_display)
+            for key in app.screen.query("FooterKey")}
 
 
 def highlighted_command(app: Any) -> str:

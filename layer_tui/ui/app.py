@@ -24,7 +24,7 @@ from textual.worker import Worker, WorkerState
 
 from layer_tui.aws.errors import describe
 from layer_tui.aws.models import Inventory, RegionInventory
-from layer_tui.ui.changes import ChangeActions, change_commands
+from layer_tui.ui.changes import CHANGE_BINDINGS, ChangeActions, change_commands
 from layer_tui.ui.clipboard import copy_report, copy_with_pyperclip
 from layer_tui.ui.commands import (
     ScreenActionsProvider,
@@ -36,6 +36,7 @@ from layer_tui.ui.commands import (
 from layer_tui.ui.dialogs.permissions import PermissionActions
 from layer_tui.ui.export import ExportActions
 from layer_tui.ui.key_routing import KeyRouting
+from layer_tui.ui.keymap import apply_user_keymap
 from layer_tui.ui.navigation import Navigation
 from layer_tui.ui.notifications import SafeNotifications
 from layer_tui.ui.pulling import PullActions
@@ -107,6 +108,7 @@ class LayerTuiApp(SafeNotifications, Navigation, ChangeActions, CommandLineActio
         Binding("colon", "command_line", "Command", key_display=":", id="app.command-line"),
         Binding("e", "export", "Export", show=False, id="app.export"),
         Binding("A", "permissions", "Permissions", show=False, id="app.permissions"),
+        *CHANGE_BINDINGS,
     ]
 
     inventory: var[Inventory | None] = var(None, always_update=True)
@@ -178,7 +180,6 @@ class LayerTuiApp(SafeNotifications, Navigation, ChangeActions, CommandLineActio
         self._profile: str | None = None
         self._endpoint: str | None = None
         self._generations = ScanGenerations()
-        self.bind_change_keys()
 
     @property
     def read_only(self) -> bool:
@@ -193,11 +194,14 @@ class LayerTuiApp(SafeNotifications, Navigation, ChangeActions, CommandLineActio
     # -- lifecycle --------------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        apply_user_keymap(self)
         self._update_header()
         self.push_screen(RegionsScreen())
         self.start_scan(self.config.regions or None)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "refuse_change":  # the read-only twin of each change's key
+            return self.read_only
         return not (action in MUTATING_ACTIONS and self.read_only)
 
     # -- scanning ---------------------------------------------------------------------------

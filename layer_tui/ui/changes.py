@@ -1,8 +1,9 @@
 """The keys that open the inspector and the mutating dialogs, mixed into the App.
 
 `i` inspect, `p` publish, `d` delete, `m` repin and `u` undo act on whatever the screen on top
-has selected. The mutating ones are bound only when the app is not read-only: absent, not
-disabled (and ``LayerOperations`` refuses below the UI anyway).
+has selected. In read-only mode the mutating ones are absent, not disabled: the app's
+``check_action`` turns each off and its hidden twin (same key, same id, so a user keymap moves
+both) answers instead (and ``LayerOperations`` refuses below the UI anyway).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import contextlib
 from typing import TYPE_CHECKING, Any
 
 from textual import work
+from textual.binding import Binding, BindingType
 from textual.worker import WorkerCancelled, WorkerFailed
 
 from layer_tui.aws.models import Inventory, Layer, LayerVersion, RegionInventory
@@ -19,14 +21,29 @@ from layer_tui.ui.workers import in_thread
 if TYPE_CHECKING:
     from layer_tui.aws.operations import LayerOperations
 
-#: (key, action, description) bound at start-up unless read-only; "u" works from any screen.
+#: (key, action, description, binding id) of the changes; "u" works from any screen.
 MUTATING_KEYS = (
-    ("p", "publish", "Publish"),
-    ("d", "delete", "Delete"),
-    ("m", "repin", "Repin"),
-    ("u", "undo", "Undo repin"),
-    ("K", "keep_newest", "Keep newest"),
+    ("p", "publish", "Publish", "change.publish"),
+    ("d", "delete", "Delete", "change.delete"),
+    ("m", "repin", "Repin", "change.repin"),
+    ("u", "undo", "Undo repin", "change.undo"),
+    ("K", "keep_newest", "Keep newest", "change.keep-newest"),
 )
+
+#: The App's bindings for the inspector and the changes. Each change's key is declared twice
+#: under one id: the change, and the refusal read-only mode answers with (the user pressed it
+#: for a reason). ``check_action`` lets exactly one of the two run.
+CHANGE_BINDINGS: list[BindingType] = [
+    Binding("i", "inspect", "Inspect", id="change.inspect"),
+    *(
+        binding
+        for key, action, description, binding_id in MUTATING_KEYS
+        for binding in (
+            Binding(key, action, description, id=binding_id),
+            Binding(key, "refuse_change", description, show=False, id=binding_id),
+        )
+    ),
+]
 READ_ONLY_REFUSAL = "read-only: nothing can be changed (start without --read-only to change)"
 
 
@@ -74,7 +91,6 @@ class ChangeActions:
     read_only: bool
     inventory: Inventory | None
     screen: Any
-    _bindings: Any
     notify: Any
     call_from_thread: Any
     workers: Any
@@ -83,14 +99,6 @@ class ChangeActions:
     start_scan: Any
     _ensure_session: Any
     _screen_region: Any
-
-    def bind_change_keys(self) -> None:
-        self._bindings.bind("i", "inspect", "Inspect")
-        for key, action, description in MUTATING_KEYS:
-            if self.read_only:  # answered, not ignored: the user pressed it for a reason
-                self._bindings.bind(key, "refuse_change", description, show=False)
-            else:
-                self._bindings.bind(key, action, description)
 
     @property
     def operations(self) -> LayerOperations:
