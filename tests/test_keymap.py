@@ -7,6 +7,7 @@ screen while the rest of the file applies.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -157,3 +158,14 @@ def test_a_key_asked_twice_goes_to_the_first_a_swap_applies_each_screen_is_check
     assert len(checked.problems) == 2, checked.problems
     assert '"F" for app.command-line is already app.help\'s key' in checked.problems[0]
     assert '"r" for browse.filter is already function.reload\'s key' in checked.problems[1]
+
+
+def test_readme_names_every_binding_id_a_keymap_can_move() -> None:
+    """Attack: a binding added (or renamed) without the README's Keys saying its id, so a user
+    writing keymap.toml cannot find it, or is told an id that no longer exists.
+    Promise: the ids README's "Your own keys" lists are exactly the app's binding ids."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Your own keys", 1)[1].split("\n## ", 1)[0]
+    listed = set(re.findall(r"`([a-z-]+\.[a-z-]+)`", section))
+    ids = {b.id for scope in binding_scopes(LayerTuiApp) for b in scope if b.id}
+    assert listed == ids, (sorted(ids - listed), sorted(listed - ids))
