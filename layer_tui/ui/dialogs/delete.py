@@ -61,7 +61,11 @@ def assessment_lines(reading: DeleteAssessment) -> list[Content]:
     lines: list[Content] = []
     if reading.consumers:
         lines.append(Content.styled(f"  used by {len(reading.consumers)}:", "$text-warning"))
-        lines += [Content(f"    {visible_line(ref.label)}") for ref in reading.consumers]
+        lines += [Content(f"    {visible_line(reading.consumer_label(ref))}")
+                  for ref in reading.consumers]
+    if reading.unchecked:  # with several accounts: a possible consumer, never safe
+        lines.append(Content.styled("  not checked:", "$text-warning"))
+        lines += [Content(f"    {visible_line(u.describe())}") for u in reading.unchecked]
     if reading.grants:
         lines.append(Content.styled("  also granted to:", "$text-warning"))
         lines += [Content(f"    {grant.describe()}") for grant in reading.grants]
@@ -77,6 +81,13 @@ def warning_text(readings: Sequence[DeleteAssessment]) -> str:
         sentences.append("Live functions still list this. Functions that use it keep working, "
                          "but their next deploy (any update of their layers) will fail with "
                          '"Layer version does not exist".')
+    owners = {r.arn.split(":")[4] for r in readings if r.arn.count(":") >= 5}
+    if any(ref.account not in owners for r in readings for ref in r.consumers):
+        sentences.append("Functions in other accounts list it: their teams' next deploy "
+                         "would fail.")
+    if any(r.unchecked for r in readings):
+        sentences.append("Some accounts could not be checked now: their functions may use "
+                         "it.")
     if any(r.grants for r in readings):
         sentences.append("Other accounts may use it: their functions are invisible from this "
                          "account, and their next deploy would fail too.")
@@ -194,7 +205,8 @@ class DeleteVersionDialog(OperationDialog):
 
     @in_thread(LIVE_CHECK, exclusive=True)
     def check_live(self, versions: tuple[LayerVersion, ...]) -> dict[str, DeleteAssessment]:
-        return assess_deletes(self.ops.session, self.ops.journal, versions)
+        return assess_deletes(self.ops.session, self.ops.journal, versions,
+                              accounts=self.ops.accounts)
 
     def live_readings_arrived(self, readings: Mapping[str, DeleteAssessment]) -> None:
         needed_before = self.has_consumers

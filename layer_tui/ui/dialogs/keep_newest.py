@@ -82,7 +82,8 @@ class KeepNewestDialog(DeleteVersionDialog):
     @in_thread(LIVE_CHECK, exclusive=True)
     def check_live(self, versions: tuple[LayerVersion, ...]) -> dict[str, DeleteAssessment]:
         # Every version: keep N may change after the reading is in.
-        return assess_deletes(self.ops.session, self.ops.journal, self.all_versions)
+        return assess_deletes(self.ops.session, self.ops.journal, self.all_versions,
+                              accounts=self.ops.accounts)
 
     def start_live_check(self) -> None:
         # Even with nothing planned from the cache: a consumer gone since frees a version.
