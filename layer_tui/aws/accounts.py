@@ -15,12 +15,13 @@ raise (as a single account always has).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import partial
 
-from botocore.credentials import AssumeRoleCredentialFetcher, DeferredRefreshableCredentials
+from botocore.credentials import AssumeRoleCredentialFetcher, RefreshableCredentials
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
@@ -40,6 +41,10 @@ RESOLVE_WORKERS = 16
 #: How long assumed credentials last; botocore refreshes them ahead of expiry.
 ROLE_SESSION_SECONDS = 3600
 ROLE_SESSION_NAME = "layer-tui"
+
+#: botocore logs a failed refresh at WARNING with its traceback; with no logging set up, Python
+#: would print that to stderr. The failure itself reaches us as an exception, phrased once.
+logging.getLogger("botocore.credentials").addHandler(logging.NullHandler())
 
 _SSO_ERRORS = (SSOError, SSOTokenLoadError, TokenRetrievalError, UnauthorizedSSOTokenError)
 #: The codes those (and STS's own expiry) carry once ``describe`` has turned them into lines.
@@ -259,9 +264,8 @@ def _member_account(
         )), None)
     role_arn = f"arn:aws:iam::{member.account}:role/{config.role_name}"
     try:
+        # The first AssumeRole now: a role that cannot be assumed is known before any scan.
         credentials = assumed_role_credentials(home, role_arn)
-        # The first fetch now: a role that cannot be assumed is known before any scan.
-        credentials.get_frozen_credentials()
         session = AwsSession(replace(config, profiles=()), credentials=credentials,
                              account=member.account, data_loader=loader)
     except (AwsError, BotoCoreError, ClientError) as exc:
@@ -275,14 +279,13 @@ def _member_account(
     return _Resolved(AccountSummary(member.account, member.name, "organization"), session)
 
 
-def assumed_role_credentials(
-    source: AwsSession, role_arn: str
-) -> DeferredRefreshableCredentials:
-    """Credentials of ``role_arn``, assumed with ``source``'s and refreshed before they expire.
+def assumed_role_credentials(source: AwsSession, role_arn: str) -> RefreshableCredentials:
+    """Credentials of ``role_arn``, assumed now with ``source``'s and refreshed by botocore
+    before they expire (raises what AssumeRole raised, when it is refused).
 
-    The STS client is made from ``source``'s botocore session with its endpoint and timeouts,
-    so the guards travel with it (AssumeRole is allowed read-only: it changes nothing). The
-    fetcher's cache is a plain dict: the keys stay in this process's memory.
+    The STS client is made from ``source``'s botocore session with its endpoint, so the guards
+    travel with it (AssumeRole is allowed read-only: it changes nothing). The fetcher's cache
+    is a plain dict: the keys stay in this process's memory, never in a file.
     """
     botocore_session = source.botocore_session()
     config = source.config
@@ -299,7 +302,9 @@ def assumed_role_credentials(
                     "DurationSeconds": ROLE_SESSION_SECONDS},
         cache={},
     )
-    return DeferredRefreshableCredentials(fetcher.fetch_credentials, "assume-role")
+    return RefreshableCredentials.create_from_metadata(
+        fetcher.fetch_credentials(), fetcher.fetch_credentials, "assume-role"
+    )
 
 
 def _caller_account(home: AwsSession) -> str:

@@ -35,6 +35,7 @@ from layer_tui.sandbox.faults import DroppedConnection, Faults
 from layer_tui.sandbox.gateway import Gateway
 from layer_tui.sandbox.layers import LayerVersionReads, install_cross_account_layers
 from layer_tui.sandbox.organization import SandboxOrganization, create_organization, is_suspended
+from layer_tui.sandbox.organization_access import OrganizationAccess
 from layer_tui.sandbox.paging import LambdaListings
 from layer_tui.sandbox.permissions import LayerPermissions
 from layer_tui.sandbox.regions import AccountRegions, RegionDirectory, RegionGate
@@ -217,6 +218,7 @@ class Sandbox:
                     LayerVersionReads(self.content_url),
                     LayerPermissions(),
                     self.s3_objects,
+                    OrganizationAccess(),
                 ],
                 expire_content_urls=self.expire_content_urls,
             )
