@@ -35,6 +35,8 @@ PAGE_LIMIT = 100
 #: At most this many pages for one question (20,000 functions): past it the answer says it is
 #: incomplete rather than read for minutes.
 MAX_PAGES = 200
+#: The same for a whole region's question (``consumers_of_account_layers``, 100,000 functions).
+REGION_MAX_PAGES = 1000
 _LAYER_VERSION = re.compile(
     r"^arn:aws[a-z-]*:lambda:(?P<region>[a-z0-9-]+):\d{12}:layer:[A-Za-z0-9_-]{1,140}:\d+$"
 )
@@ -167,9 +169,12 @@ class ConfigIndex:
         prefix = f"arn:aws:lambda:{region}:{account}:layer:"
         version = re.compile(re.escape(prefix) + r"[A-Za-z0-9_-]{1,140}:\d+")
         condition = f"configuration.layers.arn LIKE '{prefix}%'"
-        return self._ask(region, condition, lambda arn: bool(version.fullmatch(arn)))
+        return self._ask(region, condition, lambda arn: bool(version.fullmatch(arn)),
+                         REGION_MAX_PAGES)
 
-    def _ask(self, region: str, condition: str, uses: Any) -> IndexAnswer:
+    def _ask(
+        self, region: str, condition: str, uses: Any, max_pages: int | None = None
+    ) -> IndexAnswer:
         aggregator = self.aggregator()
         if not aggregator.covers(region):
             collected = ", ".join(sorted(aggregator.regions or ())) or "none"
@@ -183,7 +188,7 @@ class ConfigIndex:
             f"AND awsRegion = '{region}' AND {condition}"
         )
         asked_at = clock.now()
-        pages, complete = self._read(expression)
+        pages, complete = self._read(expression, max_pages or MAX_PAGES)
         consumers: dict[str, FunctionRef] = {}
         newest: datetime | None = None
         for page in pages:
@@ -197,7 +202,7 @@ class ConfigIndex:
         ordered = sorted(consumers.values(), key=lambda f: (f.account, f.function))
         return IndexAnswer(tuple(ordered), newest or asked_at, self.name, complete=complete)
 
-    def _read(self, expression: str) -> tuple[list[dict[str, Any]], bool]:
+    def _read(self, expression: str, max_pages: int) -> tuple[list[dict[str, Any]], bool]:
         """Every page of ``expression``'s answer, and whether the bound left some unread.
 
         Config's pages are sequential (each needs the previous page's token): an answer past
@@ -210,14 +215,14 @@ class ConfigIndex:
         if not token:
             return [first], True
         slices = [f"{expression} AND accountId LIKE '{digit}%'" for digit in "0123456789"]
-        budget = max(1, MAX_PAGES // len(slices))
+        budget = max(1, max_pages // len(slices))
         try:
             with ThreadPoolExecutor(len(slices), "config-index") as pool:
                 read = list(pool.map(lambda sliced: self._follow(sliced, None, budget), slices))
         except AwsError as exc:
             if exc.code != "InvalidExpressionException":
                 raise
-            more, complete = self._follow(expression, token, MAX_PAGES - 1)
+            more, complete = self._follow(expression, token, max_pages - 1)
             return [first, *more], complete
         return [page for pages, _ in read for page in pages], all(done for _, done in read)
 
