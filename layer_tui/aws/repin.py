@@ -23,7 +23,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from layer_tui.aws.account_reach import account_label, arn_account
+from layer_tui.aws.account_reach import account_label, arn_account, names_of
 from layer_tui.aws.errors import AwsError, describe, error_code
 from layer_tui.aws.inspection import inspect_layer_version
 from layer_tui.aws.operations import LayerOperations
@@ -38,6 +38,8 @@ CONFLICT_RETRIES = 6
 class RepinItem:
     """One function's part of a plan: its list now, its list after, and what to watch for."""
 
+    #: How the plan names the function: its name, or ``name (account)`` in a plan that names
+    #: functions by ARN, so two accounts' functions of one name stay apart on screen.
     function: str
     region: str
     revision_id: str
@@ -147,16 +149,26 @@ def _read_function(client: Any, name: str) -> dict[str, Any]:
     return response
 
 
-def _function_of(given: str) -> tuple[str, str, str]:
-    """(name, account, FunctionName to send) for a name or a function ARN."""
+def function_label(ops: LayerOperations, given: str) -> str:
+    """``api`` for a name; ``api (workload-a)`` for a function ARN (its account's name, else
+    its id)."""
+    parts = given.split(":")
+    if not (given.startswith("arn:") and len(parts) >= 7 and parts[5] == "function"):
+        return given
+    account = arn_account(given)
+    return f"{parts[6]} ({names_of(ops.accounts).get(account) or account})"
+
+
+def _function_of(ops: LayerOperations, given: str) -> tuple[str, str, str]:
+    """(label, account, FunctionName to send) for a name or a function ARN."""
     parts = given.split(":")
     if given.startswith("arn:") and len(parts) >= 7 and parts[5] == "function":
-        return parts[6], arn_account(given), ":".join(parts[:7])
+        return function_label(ops, given), arn_account(given), ":".join(parts[:7])
     return given, "", ""
 
 
-def _untouched(given: str, region: str, problem: str) -> RepinItem:
-    name, account, function_id = _function_of(given)
+def _untouched(ops: LayerOperations, given: str, region: str, problem: str) -> RepinItem:
+    name, account, function_id = _function_of(ops, given)
     return RepinItem(name, region, "", (), (), blocked=problem, account=account,
                      function_id=function_id)
 
@@ -190,14 +202,14 @@ def plan_repin(
     except ClientError as exc:
         if error_code(exc) == "ResourceNotFoundException":
             problem = f"{target_arn} does not exist (deleted?); pick another version"
-            untouched = tuple(_untouched(given, region, problem) for given in functions)
+            untouched = tuple(_untouched(ops, given, region, problem) for given in functions)
             return RepinPlan(region, layer_arn, target_arn, untouched, problem=problem)
         raise describe(exc, f"reading {target_arn}") from exc
     runtimes = set(target.get("CompatibleRuntimes") or ())
     arches = set(target.get("CompatibleArchitectures") or ())
     items: list[RepinItem] = []
     for given in functions:
-        name, account, function_id = _function_of(given)
+        name, account, function_id = _function_of(ops, given)
         try:
             found = _read_function(ops.for_account(account).session.client("lambda", region),
                                    function_id or name)

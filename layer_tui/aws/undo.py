@@ -23,7 +23,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from layer_tui.aws.account_reach import account_label
+from layer_tui.aws.account_reach import account_label, names_of
 from layer_tui.aws.errors import AwsError, describe, error_code
 from layer_tui.aws.journal_state import RepinUpdate
 from layer_tui.aws.operations import LayerOperations
@@ -33,6 +33,7 @@ from layer_tui.aws.repin import (
     RepinPlan,
     RepinReport,
     apply_update,
+    function_label,
     run_batch,
 )
 
@@ -111,7 +112,7 @@ def plan_undo(ops: LayerOperations) -> tuple[str, RepinPlan] | None:
         problem = (f"this repin also moved functions in {named}, which no session reaches "
                    "now: nothing will be changed; start with every account it touched "
                    "(--profile for each, or --org) to undo it")
-        items = [_unreachable(update, problem) for update in updates]
+        items = [_unreachable(ops, update, problem) for update in updates]
         return batch, RepinPlan(region, "", "", tuple(items), problem=problem,
                                 notes=tuple(notes))
     gone = deleted_versions(ops, {arn for u in updates for arn in u.before})
@@ -126,22 +127,19 @@ def plan_undo(ops: LayerOperations) -> tuple[str, RepinPlan] | None:
 
 
 def _where(ops: LayerOperations, update: RepinUpdate) -> tuple[str, str, str]:
-    """(name, account, FunctionName): what sends the update through its own account, naming
+    """(label, account, FunctionName): what sends the update through its own account, naming
     the function exactly as journaled ("" where the session's own account and name do)."""
-    name = _name(update.function)
     account = "" if update.account in ("", ops.session.account_id()) else update.account
-    return name, account, update.function if account or name != update.function else ""
+    label = function_label(ops, update.function)
+    if account and label == update.function:  # a name journaled by another account's session
+        label = f"{update.function} ({names_of(ops.accounts).get(account) or account})"
+    return label, account, update.function if account or label != update.function else ""
 
 
-def _name(function: str) -> str:
-    """A function's name, whether the journal holds its name or its ARN."""
-    parts = function.split(":")
-    return parts[6] if function.startswith("arn:") and len(parts) >= 7 else function
-
-
-def _unreachable(update: RepinUpdate, problem: str) -> RepinItem:
-    return RepinItem(_name(update.function), update.region, "", update.after, update.before,
-                     blocked=problem, account=update.account, function_id=update.function)
+def _unreachable(ops: LayerOperations, update: RepinUpdate, problem: str) -> RepinItem:
+    return RepinItem(function_label(ops, update.function), update.region, "", update.after,
+                     update.before, blocked=problem, account=update.account,
+                     function_id=update.function)
 
 
 def _plan_one(ops: LayerOperations, update: RepinUpdate, gone: set[str]) -> RepinItem:

@@ -21,7 +21,14 @@ from textual.widgets import Button, DataTable, Select, SelectionList, Static
 
 from layer_tui.aws.models import LATEST, Layer
 from layer_tui.aws.operations import LayerOperations
-from layer_tui.aws.repin import RepinPlan, RepinReport, UnzippedSizes, apply_repin, plan_repin
+from layer_tui.aws.repin import (
+    RepinPlan,
+    RepinReport,
+    UnzippedSizes,
+    apply_repin,
+    function_label,
+    plan_repin,
+)
 from layer_tui.ui.dialogs.plan_dialog import PlanDialog, preview_rows
 from layer_tui.ui.runtimes import TickList
 from layer_tui.ui.workers import in_thread
@@ -52,12 +59,15 @@ class RepinDialog(PlanDialog):
         latest = layer.newest_build.version if layer.newest_build else None
         self.target = target_version if target_version in numbers else latest
         self.given = tuple(functions) if functions is not None else None
-        #: function → the version it lists now ($LATEST configurations only can change).
+        #: function → the version it lists now ($LATEST configurations only can change). With
+        #: several accounts a function is its ARN: the plan then changes it through its own
+        #: account's session, and two accounts' functions of one name stay apart.
         self.on_version: dict[str, int] = {}
         for version in layer.versions:
             for ref in version.consumers:
                 if ref.version == LATEST:
-                    self.on_version.setdefault(ref.function, version.version)
+                    key = ref.arn if ops.accounts is not None else ref.function
+                    self.on_version.setdefault(key, version.version)
         for name in self.given or ():
             self.on_version.setdefault(name, 0)
         self.plan: RepinPlan | None = None
@@ -92,7 +102,8 @@ class RepinDialog(PlanDialog):
 
     def _function_label(self, name: str) -> str:
         number = self.on_version.get(name)
-        return f"{name}  ({self.target_layer.name}:{number})" if number else name
+        label = function_label(self.ops, name)
+        return f"{label}  ({self.target_layer.name}:{number})" if number else label
 
     def _ticked_by_default(self, name: str) -> bool:
         if self.given is not None:
