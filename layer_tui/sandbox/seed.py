@@ -82,23 +82,40 @@ def demo_sandbox() -> Sandbox:
     )
 
 
-def start_demo(tape: Path | None = None) -> Sandbox:
+def start_demo(tape: Path | None = None, sandbox: Sandbox | None = None) -> Sandbox:
     """What ``--demo`` runs: start the demo sandbox and seed it; with ``tape``, replay the
-    changes of earlier runs onto the seed and record this run's (``sandbox.tape``)."""
+    changes of earlier runs onto the seed and record this run's (``sandbox.tape``).
+    ``sandbox``: an unstarted one to seed instead of the demo account's (tests run beside the
+    session's demo)."""
+    from layer_tui.sandbox.demo_org import install_demo_organization
     from layer_tui.sandbox.tape import DemoTape, replay
 
-    sandbox = demo_sandbox()
+    sandbox = sandbox or demo_sandbox()
     sandbox.start()
     try:
         seed_demo(sandbox)
+        # Other accounts: plain --demo never looks at them, --demo --org does (seeded then).
+        install_demo_organization(sandbox)
         if tape is not None:
-            replay(sandbox.endpoint_url, tape)
+            replay(sandbox.endpoint_url, tape, functools.partial(_replay_key, sandbox))
             # First, so it sees every reply last, as the client will.
             sandbox.add_interceptor(DemoTape(tape), first=True)
     except BaseException:
         sandbox.stop()
         raise
     return sandbox
+
+
+def _replay_key(sandbox: Sandbox, account: str) -> str | None:
+    """The access key a taped change of ``account`` is replayed with (None: not served now)."""
+    from layer_tui.sandbox.demo_org import demo_organization
+
+    if account == sandbox.account_id:
+        return "demo"
+    demo_organization(sandbox)  # a member's change: the members must exist first
+    if not sandbox.credentials.serves(account):
+        return None
+    return sandbox.credentials_for(account)[0]
 
 
 @functools.cache

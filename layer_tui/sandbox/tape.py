@@ -2,8 +2,9 @@
 
 The demo sandbox is moto in this process, seeded the same way on every start, and moto keeps
 nothing on disk. So the demo records each change it answered with success (publish, delete,
-a function's new layer list, an S3 upload) as the request it was, one JSON line each, and the
-next start replays them in order on the fresh seed before anyone is served. The seed is
+a function's new layer list, an S3 upload) as the request it was and the account it was made
+in (the demo organization's members too), one JSON line each, and the next start replays them
+in order on the fresh seed, each signed as its account, before anyone is served. The seed is
 deterministic, so the replay lands on the same layers and version numbers.
 
 A RevisionId is new on each replay (the sandbox draws them at random, as AWS does): a replayed
@@ -18,6 +19,7 @@ import base64
 import json
 import threading
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -44,6 +46,7 @@ class DemoTape(Interceptor):
         if reply.status < 300 and _changes(call):
             line = {
                 "service": call.service,
+                "account": call.account_id,
                 "region": call.region,
                 "operation": call.operation,
                 "method": call.method,
@@ -68,11 +71,15 @@ def _replayed_body(entry: dict[str, Any]) -> bytes:
     return body
 
 
-def replay(endpoint_url: str, path: Path) -> int:
+def replay(
+    endpoint_url: str, path: Path, access_key: Callable[[str], str | None] = lambda _: "demo"
+) -> int:
     """Play the tape at ``path`` against the sandbox at ``endpoint_url``; calls replayed.
 
-    A line that cannot be read, or that the sandbox now refuses, is skipped: the demo then
-    starts from the rest, never not at all.
+    ``access_key`` gives the key a line's account is signed with (the sandbox serves a request
+    as its key's account); a line of an account it has no key for (None), one that cannot be
+    read, or one that the sandbox now refuses, is skipped: the demo then starts from the rest,
+    never not at all. Lines taped before accounts were recorded are the sandbox's own.
     """
     if not path.is_file():
         return 0
@@ -80,10 +87,13 @@ def replay(endpoint_url: str, path: Path) -> int:
     for raw in path.read_text(encoding="utf-8", errors="replace").splitlines():
         try:
             entry = json.loads(raw)
+            key = access_key(str(entry["account"])) if "account" in entry else "demo"
+            if key is None:
+                continue
             url = endpoint_url.rstrip("/") + entry["path"]
             if entry["query"]:
                 url += "?" + entry["query"]
-            scope = f"demo/20261120/{entry['region']}/{entry['service']}/aws4_request"
+            scope = f"{key}/20261120/{entry['region']}/{entry['service']}/aws4_request"
             request = urllib.request.Request(
                 url, data=_replayed_body(entry) or None, method=entry["method"],
                 headers={
