@@ -7,7 +7,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NoReturn
 
 from layer_tui import __version__
@@ -50,6 +50,10 @@ def _add_global_options(parser: argparse.ArgumentParser, *, defaults: bool) -> N
                         help="with --org: only these accounts")
     parser.add_argument("--exclude-accounts", metavar="ID,...", default=default(None),
                         help="with --org: leave these accounts out")
+    parser.add_argument("--index", metavar="config:AGGREGATOR", default=default(None),
+                        help="also answer who uses a version from an AWS Config aggregator "
+                             "(config:NAME, or config:NAME@REGION): functions in accounts not "
+                             "scanned, as of Config's last recording; changes still re-check live")
     parser.add_argument("--region", metavar="R", action="append", default=default(None),
                         help="region to scan; repeatable (default: every enabled region)")
     parser.add_argument("--endpoint-url", metavar="URL", default=default(None),
@@ -170,6 +174,7 @@ def _run(args: argparse.Namespace) -> int:
             read_only=args.read_only,
             demo=args.demo,
             latest_only=args.latest_only,
+            index=args.index,
         )
         command: Callable[[argparse.Namespace, SessionConfig], int] = {
             "inventory": _inventory,
@@ -221,6 +226,7 @@ def _scan_and_write(args: argparse.Namespace, config: Any) -> int:
     from layer_tui.aws.inventory import scan_in_order
     from layer_tui.aws.models import Inventory, RegionInventory
     from layer_tui.aws.session import AwsSession
+    from layer_tui.cli_index import index_for
     from layer_tui.cli_output import inventory_table, write_inventory_json
 
     session = AwsSession(config)
@@ -248,8 +254,16 @@ def _scan_and_write(args: argparse.Namespace, config: Any) -> int:
                 cache_failure.append(exc)
         return region
 
-    scanned = (taken(r) for r in scan_in_order(session, regions, known_versions=known,
-                                                latest_only=config.latest_only))
+    # Asked before the scan and beside it (cli_index); a missing aggregator costs no scan.
+    index = index_for(session, config)
+    if index is not None:
+        index.ask(account, regions)
+    scanned: Iterator[RegionInventory] = (
+        taken(r) for r in scan_in_order(session, regions, known_versions=known,
+                                        latest_only=config.latest_only)
+    )
+    if index is not None:
+        scanned = index.regions(scanned, account)
     if args.json:
         # generated_at is when the scan started: the JSON begins before it ends.
         write_inventory_json(account, started, scanned, sys.stdout)
@@ -260,6 +274,10 @@ def _scan_and_write(args: argparse.Namespace, config: Any) -> int:
     for exc in cache_failure:
         # The cache only saves time on the next scan: the inventory above is complete.
         print(f"layer-tui: warning: {visible_line(str(exc))}", file=sys.stderr)
+    if index is not None:
+        index.close()
+        for line in index.lines():
+            print(f"layer-tui: {visible_line(line)}", file=sys.stderr)
     failed = [r for r in inventory.regions if r.error]
     for region in failed:
         assert region.error is not None

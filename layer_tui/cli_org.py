@@ -27,6 +27,7 @@ def accounts_inventory(args: argparse.Namespace, config: Any) -> int:
     from layer_tui.aws.cache import CacheWriteError, InventoryCache, PendingVersions
     from layer_tui.aws.inventory import ScanProgress
     from layer_tui.aws.models import LayerVersion
+    from layer_tui.cli_index import index_for
     from layer_tui.cli_output import inventory_table, write_accounts_json
 
     started = clock.now()
@@ -53,10 +54,13 @@ def accounts_inventory(args: argparse.Namespace, config: Any) -> int:
             except CacheWriteError as exc:
                 cache_failure.append(exc)
 
+    index = index_for(sessions.home, config)
     inventory = scan_accounts(
         sessions, config.regions or None, latest_only=config.latest_only, progress=progress,
         known_versions=known if cache is not None else None,
     )
+    if index is not None:  # after the merge: it adds only what no scanned account showed
+        inventory = index.inventory(inventory)
     if args.json:
         # generated_at is when the scan started, as with one account.
         write_accounts_json(replace(inventory, generated_at=started), sys.stdout)
@@ -64,6 +68,10 @@ def accounts_inventory(args: argparse.Namespace, config: Any) -> int:
         sys.stdout.write(inventory_table(inventory))
     for exc in cache_failure:
         print(f"layer-tui: warning: {visible_line(str(exc))}", file=sys.stderr)
+    if index is not None:
+        index.close()
+        for line in index.lines():
+            print(f"layer-tui: {visible_line(line)}", file=sys.stderr)
     if sessions.problem is not None:
         print(f"layer-tui: {visible_line(sessions.problem.message)}", file=sys.stderr)
     for summary in inventory.accounts:

@@ -10,6 +10,8 @@ import os
 import re
 from urllib.parse import urlparse
 
+from layer_tui.index_option import index_problem
+
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$")
 _LAYER_VERSION_ARN = re.compile(
     r"^arn:aws[a-zA-Z-]*:lambda:[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}:\d{12}"
@@ -121,6 +123,9 @@ def _validate_accounts(args: argparse.Namespace) -> None:
 def validate(args: argparse.Namespace) -> None:
     """Every check of what was typed that needs no AWS call; UsageError if one fails."""
     _validate_accounts(args)
+    problem = index_problem(getattr(args, "index", None), args.command)
+    if problem is not None:
+        raise UsageError(problem)
     for region in args.region or ():
         if not _REGION.match(region):
             raise UsageError(

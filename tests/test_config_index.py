@@ -25,8 +25,9 @@ from config_estate import (
 )
 
 from layer_tui.aws import config_index
-from layer_tui.aws.config_index import ConfigIndex, ConfigIndexError, parse_index_option
+from layer_tui.aws.config_index import ConfigIndex, ConfigIndexError
 from layer_tui.aws.session import AwsSession, SessionConfig
+from layer_tui.index_option import parse_index_option
 from layer_tui.sandbox import ApiCall, ApiReply, Interceptor, Sandbox
 from layer_tui.sandbox.calls import error_reply
 

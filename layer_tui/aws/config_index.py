@@ -25,11 +25,8 @@ from layer_tui import clock
 from layer_tui.aws.errors import AwsError, describe, error_code
 from layer_tui.aws.models import LATEST, FunctionRef
 from layer_tui.aws.session import HOME_REGION, AwsSession
+from layer_tui.index_option import parse_index_option
 
-#: ``--index config:NAME`` (or ``config:NAME@REGION``: aggregators are regional).
-INDEX_OPTION = re.compile(
-    r"^config:(?P<name>[\w-]{1,256})(?:@(?P<region>[a-z]{2}(?:-[a-z]+)+-\d))?$"
-)
 #: Config's page limit for SelectAggregateResourceConfig.
 PAGE_LIMIT = 100
 #: At most this many pages for one question (20,000 functions): past it the answer says it is
@@ -85,17 +82,6 @@ class Aggregator:
 
     def covers(self, region: str) -> bool:
         return self.regions is None or region in self.regions
-
-
-def parse_index_option(value: str) -> tuple[str, str | None]:
-    """(aggregator, region or None) from ``config:NAME[@REGION]``; ValueError with one line."""
-    match = INDEX_OPTION.match(value)
-    if match is None:
-        raise ValueError(
-            f"--index {value!r} is not understood; give config:AGGREGATOR_NAME (letters, "
-            "digits, - and _), optionally config:NAME@REGION for an aggregator in another region"
-        )
-    return match["name"], match["region"]
 
 
 class ConfigIndex:

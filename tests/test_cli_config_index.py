@@ -1,0 +1,129 @@
+"""``inventory --index config:NAME`` from the command line, against the sandbox over HTTP.
+
+Promises: a version's consumers include the functions the Config index knows in accounts the
+scan did not read, marked "from AWS Config" with their "as of" (JSON), counted (text), and
+stderr says how many were added and as of when; a missing aggregator is one line, exit 2, and
+no scan; a region the aggregator lacks is one warning and the inventory is still whole; a bad
+``--index`` value or one given to a command that takes none is one line and no call.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from config_estate import (
+    REGION,
+    add_function,
+    forget,
+    other_account,
+    publish_layer,
+    put_aggregator,
+    serve_config,
+)
+
+from layer_tui import cli
+from layer_tui.sandbox import Sandbox
+
+
+@pytest.fixture
+def second() -> Iterator[str]:
+    account = other_account()
+    try:
+        yield account
+    finally:
+        forget(account)
+
+
+def _run(sandbox: Sandbox, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, Any]:
+    code = cli.main(["--endpoint-url", sandbox.endpoint_url, "--region", REGION, *args])
+    return code, capsys.readouterr()
+
+
+def _consumers(document: dict[str, Any], arn: str) -> list[dict[str, Any]]:
+    (region,) = document["regions"]
+    return next(v["consumers"] for layer in region["layers"] for v in layer["versions"]
+                if v["arn"] == arn)
+
+
+def test_json_includes_the_index_s_consumers_marked_and_stderr_says_so(
+    sandbox: Sandbox, second: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Attack: the version's only other user lives in an account no scan reads. Promise: the
+    JSON lists it, marked from AWS Config with the time, next to the scan's own consumer."""
+    (old,) = publish_layer(sandbox, versions=1)
+    add_function(sandbox.account_id, "home-fn", [old])
+    add_function(second, "workload-fn", [old])
+    put_aggregator(sandbox, [sandbox.account_id, second])
+    serve_config(sandbox)
+    code, out = _run(sandbox, capsys, "inventory", "--json", "--index", "config:org-lambda")
+    assert code == 0, out.err
+    consumers = _consumers(json.loads(out.out), old)
+    assert [(c["function"], c.get("from"), c.get("as_of")) for c in consumers] == [
+        ("home-fn", None, None), ("workload-fn", "AWS Config", "2026-11-20T09:00:00Z"),
+    ]
+    assert f":{second}:function:workload-fn" in consumers[1]["arn"]
+    assert "1 consumer in accounts not scanned added from AWS Config, as of 2026-11-20 09:00 UTC" \
+        in out.err
+
+
+def test_text_counts_the_index_s_consumers(
+    sandbox: Sandbox, second: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Attack: the text table counts the scan alone. Promise: 2 consumers, not 1."""
+    (old,) = publish_layer(sandbox, versions=1)
+    add_function(sandbox.account_id, "home-fn", [old])
+    add_function(second, "workload-fn", [old])
+    put_aggregator(sandbox, [sandbox.account_id, second])
+    serve_config(sandbox)
+    code, out = _run(sandbox, capsys, "--index", "config:org-lambda", "inventory")
+    assert code == 0, out.err
+    (row,) = [line for line in out.out.splitlines() if " otel " in f" {line} "]
+    assert row.split()[-1] == "2"
+
+
+def test_a_missing_aggregator_is_one_line_exit_2_and_no_scan(
+    sandbox: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Attack: a typo in the aggregator's name. Promise: one line naming it, exit 2, and not a
+    single ListFunctions call (the scan would be wasted)."""
+    publish_layer(sandbox, versions=1)
+    serve_config(sandbox)
+    code, out = _run(sandbox, capsys, "inventory", "--json", "--index", "config:org-lamda")
+    assert code == 2 and out.out == ""
+    (line,) = out.err.strip().splitlines()
+    assert "'org-lamda'" in line and "--index" in line
+    assert sandbox.stats.calls("ListFunctions") == 0
+
+
+def test_a_region_the_aggregator_lacks_warns_and_the_inventory_is_whole(
+    sandbox: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Attack: the aggregator does not collect the scanned region. Promise: one warning line,
+    the scan's consumers all there, exit 0."""
+    (old,) = publish_layer(sandbox, versions=1)
+    add_function(sandbox.account_id, "home-fn", [old])
+    put_aggregator(sandbox, [sandbox.account_id], regions=["eu-north-1"])
+    serve_config(sandbox)
+    code, out = _run(sandbox, capsys, "inventory", "--json", "--index", "config:org-lambda")
+    assert code == 0
+    assert [c["function"] for c in _consumers(json.loads(out.out), old)] == ["home-fn"]
+    (line,) = [x for x in out.err.splitlines() if "AWS Config" in x]
+    assert "does not collect eu-west-1" in line and "scan's alone" in line
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [(["inventory", "--index", "dynamo:x"], "config:AGGREGATOR_NAME"),
+     (["inventory", "--index", "config:a b"], "config:AGGREGATOR_NAME"),
+     (["--index", "config:org", "backups"], "backups takes none")],
+)
+def test_a_bad_index_is_one_line_and_no_call(
+    sandbox: Sandbox, capsys: pytest.CaptureFixture[str], args: list[str], said: str
+) -> None:
+    """Attack: an index the app cannot use. Promise: one line, exit 2, nothing sent."""
+    code, out = _run(sandbox, capsys, *args)
+    assert code == 2 and said in out.err and len(out.err.strip().splitlines()) == 1
+    assert sandbox.stats.calls("GetCallerIdentity") == 0
