@@ -5,13 +5,11 @@ Pilot tests on the in-memory account (tests/ui_fixtures.py), the clock frozen.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from datetime import timedelta
-from typing import Any
 
 import pytest
-from textual.pilot import Pilot
 from ui_fixtures import NOW, make_app, pilot_test
+from waiting import wait_until
 
 from layer_tui import clock
 from layer_tui.ui.dialogs.publish import PublishDialog
@@ -20,19 +18,8 @@ from layer_tui.ui.widgets import HeaderBar, ResourceTable
 SMALL = (80, 24)
 
 
-@pytest.fixture(autouse=True)
-def frozen_clock() -> Iterator[None]:
-    clock.freeze(NOW)
-    yield
-    clock.freeze(None)
+pytestmark = pytest.mark.frozen_clock(NOW)
 
-
-async def until(pilot: Pilot[Any], condition: Callable[[], bool], what: str) -> None:
-    for _ in range(400):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError(f"never happened: {what}")
 
 
 def line(table: ResourceTable, y: int) -> str:
@@ -48,7 +35,7 @@ async def test_publish_buttons_and_outcome_stay_on_an_80x24_screen() -> None:
     async with app.run_test(size=SMALL) as pilot:
         await app.workers.wait_for_complete()
         await pilot.press("p")
-        await until(pilot, lambda: isinstance(app.screen, PublishDialog), "the dialog")
+        await wait_until(pilot, lambda: isinstance(app.screen, PublishDialog), "the dialog")
         dialog = app.screen
         dialog.say("a status line\nof two lines", "error")
         await pilot.pause()
@@ -68,7 +55,7 @@ async def test_the_name_column_stays_whole_at_80_columns_and_when_scrolled() -> 
         await app.workers.wait_for_complete()
         await pilot.pause()
         table = app.screen.query_one(ResourceTable)
-        await until(pilot, lambda: len(table.shown_rows) == 3, "the rows")
+        await wait_until(pilot, lambda: len(table.shown_rows) == 3, "the rows")
         names = [row.key for row in table.shown_rows]
         for y, name in enumerate(names, start=1):
             assert line(table, y).split()[0] == name
@@ -90,7 +77,7 @@ async def test_header_and_rows_tell_the_same_age_from_one_clock() -> None:
         await app.workers.wait_for_complete()
         await pilot.pause()
         table = app.screen.query_one(ResourceTable)
-        await until(pilot, lambda: len(table.shown_rows) == 3, "the rows")
+        await wait_until(pilot, lambda: len(table.shown_rows) == 3, "the rows")
         clock.freeze(NOW + timedelta(hours=1))
         await pilot.resize_terminal(141, 40)  # a redraw, as the clock's tick makes one
         await pilot.pause()

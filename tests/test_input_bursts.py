@@ -7,15 +7,13 @@ xterm parser, all posted before the app handles the first), not one ``pilot.pres
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from key_burst import burst, paste
 from textual.pilot import Pilot
 from textual.widgets import Input
 from ui_fixtures import NOW, make_app, pilot_test
+from waiting import wait_until
 
-from layer_tui import clock
 from layer_tui.ui.app import LayerTuiApp
 from layer_tui.ui.screens.consumers import ConsumersScreen
 from layer_tui.ui.screens.functions import FunctionsScreen
@@ -30,25 +28,13 @@ SIZE = (120, 40)
 EVERY_BOUND_LETTER = "eupdmqKgofyatsrv"
 
 
-@pytest.fixture(autouse=True)
-def frozen_clock() -> Iterator[None]:
-    clock.freeze(NOW)
-    yield
-    clock.freeze(None)
+pytestmark = pytest.mark.frozen_clock(NOW)
 
 
 async def settle(app: LayerTuiApp, pilot: Pilot[int]) -> None:
     await app.workers.wait_for_complete()
     await pilot.pause()
 
-
-async def until(pilot: Pilot[int], condition: object, what: str) -> None:
-    """Wait (boundedly) for ``condition()`` to hold: held keys are routed when focus lands."""
-    for _ in range(1000):  # ten seconds: a loaded CI machine is slow, never this slow
-        if condition():  # type: ignore[operator]
-            return
-        await pilot.pause(0.01)
-    raise AssertionError(f"never happened: {what}")
 
 
 async def open_screen(app: LayerTuiApp, pilot: Pilot[int], name: str) -> type:
@@ -81,8 +67,8 @@ async def test_a_burst_after_slash_is_all_filter_text(name: str) -> None:
         screen = await open_screen(app, pilot, name)
         depth = len(app.screen_stack)
         burst(app, "/" + EVERY_BOUND_LETTER)
-        await until(pilot, lambda: app.screen.query_one(FilterPrompt).value
-                    == EVERY_BOUND_LETTER, "every letter in the filter")
+        await wait_until(pilot, lambda: app.screen.query_one(FilterPrompt).value
+                         == EVERY_BOUND_LETTER, "every letter in the filter")
         await settle(app, pilot)
         assert app.is_running
         assert type(app.screen) is screen
@@ -103,9 +89,9 @@ async def test_enter_then_more_keys_in_one_read_go_to_the_table_then_the_filter(
         await settle(app, pilot)
         await open_screen(app, pilot, "layers")
         burst(app, "/ge\r/\x1b[Fo\r")
-        await until(pilot, lambda: isinstance(app.focused, ResourceTable)
-                    and app.screen.query_one(ResourceTable).filter_text == "geo",
-                    "the filter kept as geo, focus back on the table")
+        await wait_until(pilot, lambda: isinstance(app.focused, ResourceTable)
+                         and app.screen.query_one(ResourceTable).filter_text == "geo",
+                         "the filter kept as geo, focus back on the table")
         assert [row.key.rsplit(":", 1)[-1] for row in
                 app.screen.query_one(ResourceTable).shown_rows] == ["geo"]
 
@@ -119,8 +105,8 @@ async def test_a_bracketed_paste_right_after_slash_is_filter_text() -> None:
         await settle(app, pilot)
         await open_screen(app, pilot, "layers")
         burst(app, "/\x1b[200~pandas\x1b[201~")
-        await until(pilot, lambda: app.screen.query_one(FilterPrompt).value == "pandas",
-                    "the paste in the filter")
+        await wait_until(pilot, lambda: app.screen.query_one(FilterPrompt).value == "pandas",
+                         "the paste in the filter")
         assert isinstance(app.screen, LayersScreen)
 
 
@@ -141,12 +127,12 @@ async def test_the_publish_name_field_takes_a_burst_whole_and_in_order() -> None
             fields = app.screen.query("#name") if isinstance(app.screen, PublishDialog) else ()
             return bool(fields) and fields.first(Input).value == "my-layer"
 
-        await until(pilot, name_typed, "the name typed behind p")
+        await wait_until(pilot, name_typed, "the name typed behind p")
         name = app.screen.query_one("#name", Input)
         assert app.focused is name
         burst(app, "-quick-dump")
         paste(app, "-2026")
-        await until(pilot, lambda: name.value == "my-layer-quick-dump-2026", "the whole name")
+        await wait_until(pilot, lambda: name.value == "my-layer-quick-dump-2026", "the whole name")
         await pilot.pause(0.1)  # (the dialog's worker runs until it closes: no settle here)
         assert isinstance(app.screen, PublishDialog) and name.value == "my-layer-quick-dump-2026"
 
@@ -163,7 +149,7 @@ async def test_keep_newest_on_its_key_takes_the_number_at_once() -> None:
         await settle(app, pilot)
         await open_screen(app, pilot, "versions")
         burst(app, "K2")
-        await until(pilot, lambda: isinstance(app.screen, KeepNewestDialog)
-                    and app.screen.query_one("#keep", Input).value == "2",
-                    "2 in the keep field")
+        await wait_until(pilot, lambda: isinstance(app.screen, KeepNewestDialog)
+                         and app.screen.query_one("#keep", Input).value == "2",
+                         "2 in the keep field")
         assert app.focused is app.screen.query_one("#keep", Input)

@@ -3,14 +3,12 @@ refusals, ``u`` with nothing to undo, the palette's list, escape's order, keep-n
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
+from on_screen import said
 from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 from ui_fixtures import NOW, make_app, pilot_test
 
-from layer_tui import clock
 from layer_tui.ui.app import LayerTuiApp
 from layer_tui.ui.screens.help import HelpScreen
 from layer_tui.ui.screens.layers import LayersScreen
@@ -23,11 +21,7 @@ SIZE = (120, 40)
 READ_ONLY_REFUSAL = "read-only: nothing can be changed (start without --read-only to change)"
 
 
-@pytest.fixture(autouse=True)
-def frozen_clock() -> Iterator[None]:
-    clock.freeze(NOW)
-    yield
-    clock.freeze(None)
+pytestmark = pytest.mark.frozen_clock(NOW)
 
 
 async def settle(app: LayerTuiApp, pilot: Pilot[int]) -> None:
@@ -36,7 +30,7 @@ async def settle(app: LayerTuiApp, pilot: Pilot[int]) -> None:
 
 
 def notifications(app: LayerTuiApp) -> list[str]:
-    return [n.message for n in app._notifications]
+    return said(app)
 
 
 async def palette_entries(app: LayerTuiApp, pilot: Pilot[int]) -> list[str]:
@@ -190,4 +184,4 @@ async def test_keep_newest_has_a_key_in_help_and_the_footer() -> None:
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
-        assert ("K", "Keep newest") in app.screen._entries
+        assert ("K", "Keep newest") in app.screen.entries

@@ -6,16 +6,13 @@ in-memory account (what the dialog is given is what a scan would hold).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from textual.pilot import Pilot
 from textual.widgets import Input, Select, Static
 from ui_fixtures import ACCOUNT, NOW, make_app, pilot_test
+from waiting import rows_ready, wait_until
 
-from layer_tui import clock
 from layer_tui.aws.cache import InventoryCache
 from layer_tui.aws.session import SessionConfig
 from layer_tui.sandbox import Sandbox
@@ -28,19 +25,8 @@ SIZE = (120, 40)
 REGIONS = ("eu-north-1", "us-east-1")
 
 
-@pytest.fixture(autouse=True)
-def frozen_clock() -> Iterator[None]:
-    clock.freeze(NOW)
-    yield
-    clock.freeze(None)
+pytestmark = pytest.mark.frozen_clock(NOW)
 
-
-async def until(pilot: Pilot[Any], condition: Callable[[], bool], what: str) -> None:
-    for _ in range(500):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError(f"never happened: {what}")
 
 
 def layers_in(box: Sandbox, region: str) -> set[str]:
@@ -66,22 +52,26 @@ async def test_publish_on_the_regions_screen_lands_in_the_region_under_the_curso
                           inventory_cache=InventoryCache(tmp_path / "cache"))
         async with app.run_test(size=SIZE) as pilot:
             table = app.screen.query_one(ResourceTable)
-            await until(pilot, lambda: table.select_key("us-east-1"), "us-east-1 listed")
-            await until(pilot, lambda: app.inventory is not None
-                        and app.inventory.region("us-east-1") is not None, "the scan")
+            await wait_until(pilot, lambda: table.select_key("us-east-1"), "us-east-1 listed")
+            await wait_until(pilot, lambda: app.inventory is not None
+                             and app.inventory.region("us-east-1") is not None, "the scan")
+            # Each region's answer rebuilds the rows: put the cursor once the last is in.
+            await wait_until(pilot, lambda: not any(s.running for s in app.scan_states.values())
+                             and rows_ready(app), "the rows after the whole scan")
             assert table.select_key("us-east-1")
             await pilot.press("p")
-            await until(pilot, lambda: isinstance(app.screen, PublishDialog), "the dialog")
+            await wait_until(pilot, lambda: isinstance(app.screen, PublishDialog), "the dialog")
             dialog = app.screen
             assert dialog.query_one("#region", Select).value == "us-east-1"
             dialog.query_one("#name", Input).value = "landing"
             dialog.query_one("#source", Input).value = str(tmp_path / "layer")
-            await until(pilot, lambda: not dialog.query_one("#publish").disabled, "the preview")
+            await wait_until(pilot, lambda: not dialog.query_one("#publish").disabled,
+                             "the preview")
             lands = str(dialog.query_one("#lands", Static).render())
             assert box.account_id in lands and "us-east-1" in lands and "landing" in lands
             assert dialog.query_one("#lands").region.bottom <= app.size.height
             await pilot.press("ctrl+s")
-            await until(pilot, lambda: dialog.published is not None, "the publish")
+            await wait_until(pilot, lambda: dialog.published is not None, "the publish")
             assert "arn:aws:lambda:us-east-1:" in str(dialog.published["LayerVersionArn"])
         assert layers_in(box, "us-east-1") == {"landing"}
         assert layers_in(box, "eu-north-1") == set()
@@ -101,14 +91,14 @@ async def test_a_new_version_is_prefilled_from_the_latest_and_focus_is_on_the_so
         await pilot.pause()
         app.screen.query_one(ResourceTable).select_key("eu-north-1")
         await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, LayersScreen), "the layers")
+        await wait_until(pilot, lambda: isinstance(app.screen, LayersScreen), "the layers")
         layers = app.screen.query_one(ResourceTable)
-        await until(pilot, lambda: layers.select_key(
-            "arn:aws:lambda:eu-north-1:123456789012:layer:geo"), "geo listed")
+        await wait_until(pilot, lambda: layers.select_key(
+                 "arn:aws:lambda:eu-north-1:123456789012:layer:geo"), "geo listed")
         await pilot.press("p")
-        await until(pilot, lambda: isinstance(app.screen, PublishDialog), "the dialog")
+        await wait_until(pilot, lambda: isinstance(app.screen, PublishDialog), "the dialog")
         dialog = app.screen
-        await until(pilot, lambda: dialog.account is not None, "the account")
+        await wait_until(pilot, lambda: dialog.account is not None, "the account")
         assert dialog.query_one("#name", Input).value == "geo"
         assert dialog.query_one("#description", Input).value == (
             "geo helpers [bold]not markup[/bold]")
@@ -131,12 +121,12 @@ async def test_an_empty_folder_keeps_its_reason_when_ctrl_s_is_pressed(tmp_path:
         await app.workers.wait_for_complete()
         await pilot.pause()
         await pilot.press("p")
-        await until(pilot, lambda: isinstance(app.screen, PublishDialog), "the dialog")
+        await wait_until(pilot, lambda: isinstance(app.screen, PublishDialog), "the dialog")
         dialog = app.screen
         dialog.query_one("#name", Input).value = "fresh"
         dialog.query_one("#source", Input).value = str(tmp_path / "empty")
         status = dialog.query_one("#status")
-        await until(pilot, lambda: "-error" in status.classes, "the preview's error")
+        await wait_until(pilot, lambda: "-error" in status.classes, "the preview's error")
         reason = str(status.render())
         await pilot.press("ctrl+s")
         await pilot.pause()

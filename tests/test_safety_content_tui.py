@@ -22,6 +22,7 @@ from hostile_content import (
     layer_zip,
     publish,
 )
+from on_screen import said
 from textual.worker import WorkerFailed
 from ui_fixtures import pilot_test
 
@@ -93,9 +94,9 @@ async def test_the_tui_shows_no_presigned_secret(hostile: RelocatingSandbox) -> 
         core = next(e for e in screen.report.entries if e.path == "python/geo/core.py")
         screen.open_entry(core)
         await settle(app, pilot)
-        said = [n.message for n in app._notifications]
-        assert any(str(port) in m for m in said), said
-        assert_no_secret(*said, screen_text(screen))
+        lines = said(app)
+        assert any(str(port) in m for m in lines), lines
+        assert_no_secret(*lines, screen_text(screen))
 
 
 @pilot_test
@@ -118,6 +119,6 @@ async def test_every_notification_is_redacted(hostile: RelocatingSandbox) -> Non
         port = closed_port()
         app.screen.notify(f"could not open {closed_port_url(port)}", severity="error")
         await pilot.pause()
-        said = [n.message for n in app._notifications]
-        assert any(f"127.0.0.1:{port}/_content/geo/1?" in m for m in said), said
-        assert_no_secret(*said)
+        lines = said(app)
+        assert any(f"127.0.0.1:{port}/_content/geo/1?" in m for m in lines), lines
+        assert_no_secret(*lines)

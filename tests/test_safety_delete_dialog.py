@@ -31,8 +31,8 @@ from textual.pilot import Pilot
 from textual.widgets import Button, Input, Static
 from textual.worker import WorkerCancelled, WorkerState
 from ui_fixtures import NOW, pilot_test
+from waiting import wait_until
 
-from layer_tui import clock
 from layer_tui.aws.cache import InventoryCache
 from layer_tui.aws.inventory import scan_inventory, scan_region
 from layer_tui.aws.repin import apply_repin, plan_repin
@@ -49,11 +49,7 @@ from layer_tui.ui.widgets import ResourceTable
 SIZE = (120, 40)
 
 
-@pytest.fixture(autouse=True)
-def frozen_clock() -> Iterator[None]:
-    clock.freeze(NOW)
-    yield
-    clock.freeze(None)
+pytestmark = pytest.mark.frozen_clock(NOW)
 
 
 @pytest.fixture
@@ -104,13 +100,6 @@ async def released_at_exit(hold: CallHold) -> Any:
         hold.release()
 
 
-async def wait_for(pilot: Pilot[Any], condition: Any, what: str) -> None:
-    for _ in range(500):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError(f"never happened: {what}")
-
 
 @pilot_test
 async def test_stale_cache_d_tab_enter_deletes_nothing_then_names_the_new_consumer(
@@ -136,17 +125,17 @@ async def test_stale_cache_d_tab_enter_deletes_nothing_then_names_the_new_consum
             return app.screen.query_one(ResourceTable)
 
         async def open_row(key: str, screen: type[Any]) -> None:
-            await wait_for(pilot, lambda: table().select_key(key), f"{key} shows")
+            await wait_until(pilot, lambda: table().select_key(key), f"{key} shows")
             await pilot.pause()
             await pilot.press("enter")
-            await wait_for(pilot, lambda: isinstance(app.screen, screen), f"{key} opens")
+            await wait_until(pilot, lambda: isinstance(app.screen, screen), f"{key} opens")
 
         await open_row(REGION, LayersScreen)
         await open_row(geo[0].rsplit(":", 1)[0], VersionsScreen)
-        await wait_for(pilot, lambda: table().select_key(geo[0]), "the version shows")
+        await wait_until(pilot, lambda: table().select_key(geo[0]), "the version shows")
         await pilot.pause()
         await pilot.press("d")
-        await wait_for(pilot, lambda: isinstance(app.screen, DeleteVersionDialog), "dialog")
+        await wait_until(pilot, lambda: isinstance(app.screen, DeleteVersionDialog), "dialog")
         await pilot.pause()
         assert "the last scan saw no function using it" in shown(app)
         assert "checking live" in shown(app)
@@ -160,14 +149,14 @@ async def test_stale_cache_d_tab_enter_deletes_nothing_then_names_the_new_consum
 
         hold.release()
         dialog = app.screen
-        await wait_for(pilot, lambda: dialog.live, "the live read is in")
+        await wait_until(pilot, lambda: dialog.live, "the live read is in")
         await pilot.pause()
         assert "orders-api ($LATEST)" in shown(app)
         assert "next deploy" in shown(app)
         assert focused_id(app) == "confirm-name"
         assert app.screen.query_one("#delete", Button).disabled
         await pilot.press("tab", "enter")
-        await wait_for(pilot, lambda: not isinstance(app.screen, DeleteVersionDialog), "closed")
+        await wait_until(pilot, lambda: not isinstance(app.screen, DeleteVersionDialog), "closed")
     assert remaining(box, "geo") == [1, 2]
 
 

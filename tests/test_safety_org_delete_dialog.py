@@ -25,7 +25,6 @@ from test_safety_delete_dialog import Host, focused_id, settle, shown
 from test_safety_org_changes import attached_then_revoked, version_of
 from ui_fixtures import NOW, pilot_test
 
-from layer_tui import clock
 from layer_tui.aws.models import RegionError
 from layer_tui.sandbox import Sandbox
 from layer_tui.ui.dialogs.delete import DeleteVersionDialog
@@ -33,11 +32,7 @@ from layer_tui.ui.dialogs.delete import DeleteVersionDialog
 SIZE = (140, 40)
 
 
-@pytest.fixture(autouse=True)
-def frozen_clock() -> Iterator[None]:
-    clock.freeze(NOW)
-    yield
-    clock.freeze(None)
+pytestmark = pytest.mark.frozen_clock(NOW)
 
 
 @pytest.fixture

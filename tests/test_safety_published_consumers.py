@@ -17,7 +17,6 @@ Everything runs against the sandbox over real HTTP.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,7 @@ from typing import Any
 import pytest
 from ui_fixtures import NOW, pilot_test
 
-from layer_tui import cli, clock
+from layer_tui import cli
 from layer_tui.aws.cache import InventoryCache
 from layer_tui.aws.session import AwsSession, SessionConfig
 from layer_tui.sandbox import Sandbox
@@ -76,11 +75,7 @@ def estate(sandbox: Sandbox) -> Estate:
     return Estate(sandbox, old, new, arn)
 
 
-@pytest.fixture(autouse=True)
-def frozen_clock() -> Iterator[None]:
-    clock.freeze(NOW)
-    yield
-    clock.freeze(None)
+pytestmark = pytest.mark.frozen_clock(NOW)
 
 
 def inventory_json(
@@ -248,7 +243,7 @@ def table(app: LayerTuiApp) -> ResourceTable:
 async def open_consumers(app: LayerTuiApp, pilot: Any, version_arn: str) -> list[str]:
     await app.workers.wait_for_complete()
     await pilot.pause()
-    app.open_consumers(version_arn)
+    app.push_screen(ConsumersScreen(version_arn))
     await pilot.pause()
     await app.workers.wait_for_complete()
     await pilot.pause()

@@ -5,14 +5,12 @@ rows keeps answering while its region is refreshed."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
 
 import pytest
 from key_burst import burst
-from textual.pilot import Pilot
 from ui_fixtures import NOW, FakeScan, make_app, pilot_test
+from waiting import wait_until
 
-from layer_tui import clock
 from layer_tui.ui.app import LayerTuiApp
 from layer_tui.ui.screens.layers import LayersScreen
 from layer_tui.ui.screens.regions import RegionsScreen
@@ -23,19 +21,8 @@ SIZE = (120, 40)
 GEO = "arn:aws:lambda:eu-north-1:123456789012:layer:geo"
 
 
-@pytest.fixture(autouse=True)
-def frozen_clock() -> Iterator[None]:
-    clock.freeze(NOW)
-    yield
-    clock.freeze(None)
+pytestmark = pytest.mark.frozen_clock(NOW)
 
-
-async def until(pilot: Pilot[int], condition: Callable[[], bool], what: str) -> None:
-    for _ in range(300):
-        if condition():
-            return
-        await pilot.pause(0.01)
-    raise AssertionError(f"never happened: {what}")
 
 
 def table(app: LayerTuiApp) -> ResourceTable:
@@ -57,20 +44,20 @@ async def test_a_region_still_being_scanned_opens_and_fills_in() -> None:
     scan = FakeScan(slow=frozenset({"us-east-1"}))
     app = make_app(scan=scan)
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, RegionsScreen)
-                    and shown(app) == 3, "three regions listed")
-        await until(pilot, lambda: app.scan_states["us-east-1"].running
-                    and app.scan_states["eu-north-1"].stage == "done", "us-east-1 still going")
+        await wait_until(pilot, lambda: isinstance(app.screen, RegionsScreen)
+                         and shown(app) == 3, "three regions listed")
+        await wait_until(pilot, lambda: app.scan_states["us-east-1"].running
+                         and app.scan_states["eu-north-1"].stage == "done", "us-east-1 still going")
         assert table(app).select_key("us-east-1")
         await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, LayersScreen), "its layers open")
-        await until(pilot, lambda: app.screen.query(ResourceTable)
-                    and "scanning us-east-1" in table(app).empty_text,
-                    "the empty table says the region is being scanned")
+        await wait_until(pilot, lambda: isinstance(app.screen, LayersScreen), "its layers open")
+        await wait_until(pilot, lambda: app.screen.query(ResourceTable)
+                         and "scanning us-east-1" in table(app).empty_text,
+                         "the empty table says the region is being scanned")
         assert table(app).shown_rows == []
         assert "no layers" not in table(app).empty_text
         scan.gate.set()
-        await until(pilot, lambda: shown(app) == 1, "the region's layer")
+        await wait_until(pilot, lambda: shown(app) == 1, "the region's layer")
         assert isinstance(app.screen, LayersScreen)
         await app.workers.wait_for_complete()
 
@@ -93,9 +80,9 @@ async def test_a_versions_screen_never_says_no_versions_left_while_reading() -> 
         await pilot.pause()
         VersionsScreen.build_rows = slow_build  # type: ignore[method-assign]
         try:
-            app.open_versions(GEO)
-            await until(pilot, lambda: isinstance(app.screen, VersionsScreen)
-                        and app.screen.is_mounted, "the versions screen")
+            app.push_screen(VersionsScreen(GEO))
+            await wait_until(pilot, lambda: isinstance(app.screen, VersionsScreen)
+                             and app.screen.is_mounted, "the versions screen")
             await pilot.pause(0.05)
             words = table(app).empty_text
             assert "no versions left" not in words
@@ -103,7 +90,7 @@ async def test_a_versions_screen_never_says_no_versions_left_while_reading() -> 
         finally:
             hold.set()
             VersionsScreen.build_rows = real  # type: ignore[method-assign]
-        await until(pilot, lambda: shown(app) == 3, "geo's three versions")
+        await wait_until(pilot, lambda: shown(app) == 3, "geo's three versions")
 
 
 @pilot_test
@@ -116,18 +103,18 @@ async def test_a_cached_screen_answers_while_its_region_is_refreshed() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()
-        app.go_to_region("eu-north-1")
-        await until(pilot, lambda: isinstance(app.screen, LayersScreen)
-                    and shown(app) == 3, "eu-north-1's layers")
+        app.navigator.go_to_region("eu-north-1")
+        await wait_until(pilot, lambda: isinstance(app.screen, LayersScreen)
+                         and shown(app) == 3, "eu-north-1's layers")
         scan.slow = frozenset({"eu-north-1"})
         scan.gate = threading.Event()
         await pilot.press("r")
-        await until(pilot, lambda: app.scan_states["eu-north-1"].running, "the refresh runs")
+        await wait_until(pilot, lambda: app.scan_states["eu-north-1"].running, "the refresh runs")
         burst(app, "/geo\r")
-        await until(pilot, lambda: shown(app) == 1, "filtered to geo")
+        await wait_until(pilot, lambda: shown(app) == 1, "filtered to geo")
         await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, VersionsScreen)
-                    and shown(app) == 3, "geo's versions while refreshing")
+        await wait_until(pilot, lambda: isinstance(app.screen, VersionsScreen)
+                         and shown(app) == 3, "geo's versions while refreshing")
         assert app.scan_states["eu-north-1"].running
         scan.gate.set()
         await app.workers.wait_for_complete()

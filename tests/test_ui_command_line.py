@@ -6,13 +6,11 @@ us-east-1 scanned, ap-south-2 not enabled).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
+from on_screen import said
 from ui_fixtures import NOW, make_app, pilot_test
 from waiting import wait_until
 
-from layer_tui import clock
 from layer_tui.ui.app import LayerTuiApp
 from layer_tui.ui.screens.function import FunctionScreen
 from layer_tui.ui.screens.functions import FunctionsScreen
@@ -25,11 +23,7 @@ from layer_tui.ui.widgets.command_line import CommandLine
 SIZE = (120, 40)
 
 
-@pytest.fixture(autouse=True)
-def frozen_clock() -> Iterator[None]:
-    clock.freeze(NOW)
-    yield
-    clock.freeze(None)
+pytestmark = pytest.mark.frozen_clock(NOW)
 
 
 async def settle(app: LayerTuiApp, pilot: object) -> None:
@@ -55,7 +49,7 @@ async def command(app: LayerTuiApp, pilot: object, line: str) -> None:
 
 
 def notifications(app: LayerTuiApp) -> list[str]:
-    return [n.message for n in app._notifications]
+    return said(app)
 
 
 @pilot_test
@@ -121,7 +115,7 @@ async def test_unknown_commands_and_names_are_one_line_and_go_nowhere() -> None:
             assert isinstance(app.screen, RegionsScreen), line
             [message] = notifications(app)[before:]
             assert says in message and "\n" not in message, message
-        before = len(app._notifications)
+        before = len(said(app))
         line_screen = await open_line(app, pilot)
         line_screen.input.value = "fn \x1b[31mred"
         await pilot.press("enter")

@@ -30,7 +30,6 @@ from textual.widgets import DataTable
 from ui_fixtures import NOW
 from waiting import wait_until
 
-from layer_tui import clock
 from layer_tui.aws.repin import apply_repin, plan_repin
 from layer_tui.sandbox import Sandbox
 
@@ -39,11 +38,7 @@ SIZES = [(80, 24), (140, 40)]
 IDS = ["80x24", "140x40"]
 
 
-@pytest.fixture(autouse=True)
-def frozen_clock() -> Iterator[None]:
-    clock.freeze(NOW)
-    yield
-    clock.freeze(None)
+pytestmark = pytest.mark.frozen_clock(NOW)
 
 
 @pytest.fixture

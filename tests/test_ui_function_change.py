@@ -7,14 +7,14 @@ read back with GetFunctionConfiguration after each step.
 
 from __future__ import annotations
 
-import asyncio
 import io
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from ui_fixtures import pilot_test
+from waiting import wait_until
 
 from layer_tui.aws.models import FunctionRef, restored_description
 from layer_tui.aws.session import SessionConfig
@@ -76,26 +76,15 @@ def layer(box: Sandbox, name: str, version: int) -> str:
     return f"arn:aws:lambda:{REGION}:{box.account_id}:layer:{name}:{version}"
 
 
-async def until(pilot: Any, condition: Callable[[], bool], what: str) -> None:
-    """Wait for ``condition`` (workers finish, screens come and go), never for a clock."""
-    for _ in range(3000):
-        # Polled between event-loop turns: a dialog opened by ``u`` keeps the app's "change"
-        # worker open (and its screen busy), so Pilot's wait-for-idle would never return.
-        await asyncio.sleep(0.01)
-        if condition():
-            await asyncio.sleep(0)
-            return
-    raise AssertionError(f"never happened: {what}")
-
 
 async def open_api(app: LayerTuiApp, pilot: Any, box: Sandbox) -> FunctionScreen:
-    await until(pilot, lambda: app.inventory is not None, "the scan")
+    await wait_until(pilot, lambda: app.inventory is not None, "the scan")
     ref = FunctionRef("api", f"arn:aws:lambda:{REGION}:{box.account_id}:function:api",
                       "$LATEST", "python3.12", ("x86_64",), region=REGION,
                       layers=tuple(layers_of(box)))
     screen = FunctionScreen(ref)
     app.push_screen(screen)
-    await until(pilot, lambda: screen.view is not None, "the function screen's reading")
+    await wait_until(pilot, lambda: screen.view is not None, "the function screen's reading")
     return screen
 
 
@@ -124,22 +113,23 @@ async def test_move_up_previews_the_file_changing_hands_applies_and_u_undoes(
         screen = await open_api(app, pilot, box)
         select(screen, original[1])
         await pilot.press("left_square_bracket")
-        await until(pilot, lambda: isinstance(app.screen, FunctionLayersDialog)
-                    and app.screen.plan is not None, "the preview")
+        await wait_until(pilot, lambda: isinstance(app.screen, FunctionLayersDialog)
+                         and app.screen.plan is not None, "the preview")
         text = dialog_text(app)
         assert f"/opt/{SHARED}: base:1 wins over tools:1 (was tools:1's)" in text
         assert "code + layers unzipped after:" in text
         await pilot.press("ctrl+s")
-        await until(pilot, lambda: apply_done(app), "the update")
+        await wait_until(pilot, lambda: apply_done(app), "the update")
         assert layers_of(box) == [original[1], original[0], original[2]]
         await pilot.press("escape")
-        await until(pilot, lambda: app.screen is screen, "back on the function screen")
+        await wait_until(pilot, lambda: app.screen is screen, "back on the function screen")
         await pilot.press("u")
-        await until(pilot, lambda: type(app.screen).__name__ == "UndoDialog", "the undo dialog")
-        await until(pilot, lambda: app.screen.query_one("#apply").disabled is False,
-                    "the undo preview")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "UndoDialog",
+                         "the undo dialog")
+        await wait_until(pilot, lambda: app.screen.query_one("#apply").disabled is False,
+                         "the undo preview")
         await pilot.press("ctrl+s")
-        await until(pilot, lambda: layers_of(box) == original, "the undo")
+        await wait_until(pilot, lambda: layers_of(box) == original, "the undo")
 
 
 @pilot_test
@@ -154,20 +144,20 @@ async def test_remove_and_repin_from_the_screen(box: Sandbox) -> None:
         screen = await open_api(app, pilot, box)
         select(screen, original[1])
         await pilot.press("x")
-        await until(pilot, lambda: isinstance(app.screen, FunctionLayersDialog)
-                    and app.screen.plan is not None, "the removal preview")
+        await wait_until(pilot, lambda: isinstance(app.screen, FunctionLayersDialog)
+                         and app.screen.plan is not None, "the removal preview")
         assert f"no longer shadowed: /opt/{SHARED}" in dialog_text(app)
         await pilot.press("ctrl+s")
-        await until(pilot, lambda: apply_done(app), "the removal")
+        await wait_until(pilot, lambda: apply_done(app), "the removal")
         assert layers_of(box) == [original[0], original[2]]
         await pilot.press("escape")
-        await until(pilot, lambda: app.screen is screen and screen.view is not None
-                    and len(screen.view.opt.layers) == 2, "the screen re-read")
+        await wait_until(pilot, lambda: app.screen is screen and screen.view is not None
+                         and len(screen.view.opt.layers) == 2, "the screen re-read")
 
         select(screen, original[2])
         await pilot.press("m")
-        await until(pilot, lambda: isinstance(app.screen, FunctionLayersDialog)
-                    and app.screen.plan is not None, "the repin preview")
+        await wait_until(pilot, lambda: isinstance(app.screen, FunctionLayersDialog)
+                         and app.screen.plan is not None, "the repin preview")
         dialog = app.screen
         assert isinstance(dialog, FunctionLayersDialog)
         picker = dialog.query_one("#target")
@@ -176,7 +166,7 @@ async def test_remove_and_repin_from_the_screen(box: Sandbox) -> None:
         assert [o.split(" ")[0] for o in options] == ["geo:3", "geo:2", "geo:1", "geo:4"]
         assert picker.value == layer(box, "geo", 3)  # type: ignore[attr-defined]
         await pilot.press("ctrl+s")
-        await until(pilot, lambda: apply_done(app), "the repin")
+        await wait_until(pilot, lambda: apply_done(app), "the repin")
         assert layers_of(box) == [original[0], layer(box, "geo", 3)]
 
 

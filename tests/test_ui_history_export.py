@@ -9,10 +9,10 @@ from __future__ import annotations
 import csv
 import json
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from on_screen import said
 from ui_fixtures import ACCOUNT, NOW, make_app, pilot_test
 
 from layer_tui import clock
@@ -28,11 +28,7 @@ HOSTILE = "geo\x1b]52;c;cm0gLXJmIH4=\x07\x1b[2J\u202e"
 FORMULA = "=HYPERLINK(\"http://evil.example/\",\"click\")"
 
 
-@pytest.fixture(autouse=True)
-def frozen_clock() -> Iterator[None]:
-    clock.freeze(NOW)
-    yield
-    clock.freeze(None)
+pytestmark = pytest.mark.frozen_clock(NOW)
 
 
 def write_journal() -> Journal:
@@ -105,7 +101,7 @@ async def test_history_lists_every_call_newest_first_and_shows_hostile_text_esca
             for cell in row:
                 assert cell.isprintable(), cell
         assert "\\x1b" in delete[5] and "\\x1b" in delete[6] and "\\u202e" in delete[5]
-        assert any("unreadable" in n.message for n in app._notifications)
+        assert any("unreadable" in line for line in said(app))
         await pilot.press("slash", *"publish", "enter")
         await pilot.pause()
         assert [r[4] for r in rows_of(screen)] == ["PublishLayerVersion"]
@@ -159,7 +155,7 @@ async def test_csv_export_round_trips_real_strings_and_defeats_formulas(
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await export_from_history(app, pilot, target)
-        assert any(f"exported 3 rows to {target}" in n.message for n in app._notifications)
+        assert any(f"exported 3 rows to {target}" in line for line in said(app))
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     with target.open(encoding="utf-8", newline="") as handle:
         records = list(csv.DictReader(handle))

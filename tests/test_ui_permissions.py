@@ -10,7 +10,6 @@ import contextlib
 import io
 import json
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,11 +33,7 @@ SIZE = (120, 40)
 REGION = "eu-west-1"
 
 
-@pytest.fixture(autouse=True)
-def frozen_clock() -> Iterator[None]:
-    clock.freeze(DEMO_NOW)
-    yield
-    clock.freeze(None)
+pytestmark = pytest.mark.frozen_clock(DEMO_NOW)
 
 
 def published(sandbox: Sandbox) -> VersionRef:

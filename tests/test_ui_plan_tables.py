@@ -17,7 +17,6 @@ from textual.screen import Screen
 from textual.worker import WorkerState
 from ui_fixtures import NOW, pilot_test
 
-from layer_tui import clock
 from layer_tui.aws.inventory import scan_region
 from layer_tui.aws.journal import Journal
 from layer_tui.aws.operations import LayerOperations
@@ -31,11 +30,7 @@ LONG_NAME = "orders-api-with-a-rather-long-name"
 ARCH_SENTENCE = "architecture x86_64 not in the target's ['arm64']"
 
 
-@pytest.fixture(autouse=True)
-def frozen_clock() -> Iterator[None]:
-    clock.freeze(NOW)
-    yield
-    clock.freeze(None)
+pytestmark = pytest.mark.frozen_clock(NOW)
 
 
 @pytest.fixture

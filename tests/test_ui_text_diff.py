@@ -11,10 +11,10 @@ import difflib
 import io
 import os
 import zipfile
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from on_screen import said
 from textual.widgets import TextArea
 from textual.worker import WorkerFailed
 from ui_fixtures import pilot_test
@@ -37,11 +37,7 @@ NEW_APP = ("import json\n\ndef handler(event, context):\n    return {'ok': False
 FILLER = os.urandom(400_000)
 
 
-@pytest.fixture(autouse=True)
-def frozen_clock() -> Iterator[None]:
-    clock.freeze(DEMO_NOW)
-    yield
-    clock.freeze(None)
+pytestmark = pytest.mark.frozen_clock(DEMO_NOW)
 
 
 def layer_zip(app_text: str, blob: bytes) -> bytes:
@@ -141,6 +137,6 @@ async def test_a_binary_or_added_file_is_one_line(sandbox: Sandbox) -> None:
         await pilot.press("enter")
         await settle(app, pilot)
         assert app.screen is screen
-        messages = [n.message for n in app._notifications]
+        messages = said(app)
         assert any("python/native.so: not a text file" in m for m in messages), messages
         assert sandbox.stats.content_bytes_sent == before

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,15 +17,9 @@ from test_ui_dialogs import (  # noqa: F401  (box is a fixture)
 )
 from ui_fixtures import NOW, pilot_test
 
-from layer_tui import clock
 from layer_tui.sandbox.server import Sandbox
 
-
-@pytest.fixture(autouse=True)
-def frozen_clock() -> Iterator[None]:
-    clock.freeze(NOW)
-    yield
-    clock.freeze(None)
+pytestmark = pytest.mark.frozen_clock(NOW)
 
 
 @pilot_test

@@ -29,7 +29,7 @@ class NeverHappened(AssertionError):
 
 
 async def wait_until(
-    pilot: Any, condition: Callable[[], object], *, what: str, timeout: float = TIMEOUT
+    pilot: Any, condition: Callable[[], object], what: str, *, timeout: float = TIMEOUT
 ) -> None:
     """Poll ``condition`` until it is true, letting the app process its messages (and thread
     workers report back) between polls; fail naming ``what`` after ``timeout`` seconds."""
