@@ -127,3 +127,29 @@ def test_a_bad_index_is_one_line_and_no_call(
     code, out = _run(sandbox, capsys, *args)
     assert code == 2 and said in out.err and len(out.err.strip().splitlines()) == 1
     assert sandbox.stats.calls("GetCallerIdentity") == 0
+
+
+def test_an_organization_member_that_cannot_be_scanned_is_seen_through_the_index(
+    sandbox: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Attack: --org, and the member whose functions use the management's version has lost
+    its role (no scan reads it). Promise: the organization aggregator's answer still lists its
+    function, marked from AWS Config; the scanned member's function is the scan's, once."""
+    organization = sandbox.create_organization(["workload-a", "workload-b"])
+    (old,) = publish_layer(sandbox, versions=1)
+    scanned, lost = organization.members["workload-a"], organization.members["workload-b"]
+    add_function(scanned, "a-fn", [old])
+    add_function(lost, "b-fn", [old])
+    organization.remove_role("workload-b")
+    put_aggregator(sandbox)  # the organization's, every region
+    serve_config(sandbox)
+    code, out = _run(sandbox, capsys, "--org", "inventory", "--json",
+                     "--index", "config:org-lambda")
+    assert code == 0, out.err
+    document = json.loads(out.out)
+    (home,) = [a for a in document["accounts"] if a["account"] == sandbox.account_id]
+    consumers = _consumers(home, old)
+    assert sorted((c["function"], c.get("from")) for c in consumers) == [
+        ("a-fn", None), ("b-fn", "AWS Config"),
+    ]
+    assert f":{lost}:function:b-fn" in next(c["arn"] for c in consumers if c["function"] == "b-fn")
