@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,7 @@ from org_accounts import (
 )
 
 from layer_tui.aws.delete_check import DeleteAssessment, DeleteCheckChanged, assess_delete
+from layer_tui.aws.index_consumers import IndexedConsumer
 from layer_tui.aws.inventory import scan_region
 from layer_tui.aws.models import LayerVersion, RegionError
 from layer_tui.aws.operations import LayerOperations
@@ -168,6 +170,38 @@ def test_an_account_that_could_not_be_reached_at_all_asks_for_the_typed_name(
     (line,) = [e for e in ops.journal.entries()
                if e.action == "DeleteLayerVersion" and e.phase == "before"]
     assert line.extra["unchecked"] == [workload.account_id]
+
+
+@pytest.mark.parametrize("several", [False, True], ids=["one-account", "several-accounts"])
+def test_a_consumer_the_index_lists_in_an_account_no_session_reads_blocks_a_plain_delete(
+    boxes: tuple[Sandbox, Sandbox], tmp_path: Path, several: bool
+) -> None:
+    """Attack: the Config index lists ``ledger`` in account 777788889999, which the scan
+    does not read (no session reaches it); the live reading of the accounts it can read finds
+    nobody, so the dialog would offer a plain confirm. Promise: what the view listed in an
+    account not read now stays a possible consumer — named with where it was seen (AWS
+    Config, as of when) — and a plain confirm deletes nothing."""
+    platform, workload = boxes
+    publish(platform, "otel", 1)
+    _, ops = estate_ops(platform, workload, tmp_path)
+    if not several:
+        ops = LayerOperations(ops.session, ops.journal, ops.backups)
+    version = version_of(ops, "otel", 1)
+    elsewhere = "777788889999"
+    listed = replace(version, consumers=(IndexedConsumer(
+        function="ledger", arn=f"arn:aws:lambda:{REGION}:{elsewhere}:function:ledger",
+        version="$LATEST", runtime="python3.12", architectures=("x86_64",), region=REGION,
+        layers=(version.arn,), as_of="2026-11-20T09:00:00Z", aggregator="org-lambda"),))
+
+    reading = assess_delete(ops.session, ops.journal, listed, accounts=ops.accounts)
+    assert reading.needs_typed_name
+    (why,) = reading.reasons()
+    assert why.startswith(f"could not check account {elsewhere}")
+    assert "AWS Config (as of 2026-11-20T09:00:00Z)" in why and "ledger ($LATEST)" in why
+
+    with pytest.raises(DeleteCheckChanged):
+        ops.delete_layer_version(listed, DeleteAssessment(listed.arn, live=True))
+    assert versions_left(platform, "otel") == [1]
 
 
 def test_a_version_of_another_scanned_account_is_deleted_by_that_accounts_session(

@@ -74,6 +74,29 @@ class ConsumerReading:
     unchecked: tuple[UncheckedAccount, ...] = ()
     #: (account, name) of every scanned account, when several were asked.
     accounts: tuple[tuple[str, str], ...] = ()
+    #: The accounts whose functions were read now (the owner's always).
+    read: frozenset[str] = frozenset()
+
+    def unseen(self, known: Iterable[FunctionRef]) -> tuple[UncheckedAccount, ...]:
+        """Accounts that ``known`` (what the view listed: the scan, or the Config index of
+        accounts no session reads) says use the version, but that were not read now: each
+        is a possible consumer, never dropped because the live reading could not look."""
+        accounted = self.read | {u.account for u in self.unchecked}
+        names = dict(self.accounts)
+        missed: dict[str, list[FunctionRef]] = {}
+        for ref in known:
+            if ref.account and ref.account not in accounted:
+                missed.setdefault(ref.account, []).append(ref)
+        return tuple(UncheckedAccount(account, names.get(account, ""), _listed(refs))
+                     for account, refs in sorted(missed.items()))
+
+
+def _listed(refs: Sequence[FunctionRef]) -> str:
+    labels = ", ".join(dict.fromkeys(ref.label for ref in refs))
+    as_of = next((str(getattr(ref, "as_of", "")) for ref in refs if getattr(ref, "as_of", "")),
+                 "")
+    source = f"AWS Config (as of {as_of})" if as_of else "the last listing"
+    return f"{source} says {labels} there use it, and no session reaches it to check now"
 
 
 def consumers_across(
@@ -92,7 +115,8 @@ def consumers_across(
     owner = session.account_id()
     summaries = [s for s in accounts.summaries() if s.account != owner] if accounts else []
     if accounts is None or not summaries:  # one account: exactly as it always was
-        return ConsumerReading(region_consumers(session, region, arns, latest_only=latest_only))
+        return ConsumerReading(region_consumers(session, region, arns, latest_only=latest_only),
+                               read=frozenset({owner}))
     names = tuple((s.account, s.name) for s in accounts.summaries())
     if owner not in dict(names):
         names = ((owner, ""), *names)
@@ -104,6 +128,7 @@ def consumers_across(
         return region_consumers(reach, region, arns, latest_only=latest_only)
 
     unchecked: list[UncheckedAccount] = []
+    were_read = {owner}
     found: dict[str, list[FunctionRef]] = {arn: [] for arn in arns}
     with ThreadPoolExecutor(_ACCOUNT_WORKERS, "delete-check-accounts") as pool:
         own = pool.submit(read, owner)
@@ -121,7 +146,9 @@ def consumers_across(
             except Exception as exc:  # any failure of one account: unchecked, named
                 unchecked.append(UncheckedAccount(account, summary.name, str(describe(exc))))
                 continue
+            were_read.add(account)
             for arn, refs in users.items():
                 found[arn].extend(refs)
     return ConsumerReading({arn: ordered_consumers(refs) for arn, refs in found.items()},
-                           tuple(sorted(unchecked, key=lambda u: u.account)), names)
+                           tuple(sorted(unchecked, key=lambda u: u.account)), names,
+                           frozenset(were_read))

@@ -295,8 +295,10 @@ def assess_delete(
         else:
             reading = consumers_across(session, version.region, [version.arn], accounts,
                                        latest_only=latest_only)
-    if reading is not None:
-        consumers = reading.consumers.get(version.arn, ())
+    if reading is None:
+        reading = ConsumerReading({version.arn: tuple(consumers or ())},
+                                  read=frozenset({account}))
+    consumers = reading.consumers.get(version.arn, ())
     try:
         grants = read_grants(session.client("lambda", version.region), version, account)
     except (BotoCoreError, ClientError) as exc:
@@ -306,13 +308,15 @@ def assess_delete(
         undo = undo_dependencies(journal, account if accounts is None else None, version.arn)
     return DeleteAssessment(
         version.arn,
-        ordered_consumers(consumers or ()),
+        ordered_consumers(consumers),
         grants,
         tuple(undo),
         live=True,
         latest_only=latest_only,
-        unchecked=reading.unchecked if reading is not None else (),
-        accounts=reading.accounts if reading is not None else (),
+        # What the view listed in accounts not read now (the Config index's, mostly) stays a
+        # possible consumer: a lagging or partial live reach never makes a version look free.
+        unchecked=reading.unchecked + reading.unseen(version.consumers),
+        accounts=reading.accounts,
     )
 
 
