@@ -187,10 +187,19 @@ def test_cache_shows_the_last_scan_and_spares_get_layer_version(
     assert InventoryCache(root=tmp_path).load(first.account) is None
 
 
-def test_cli_inventory_json_has_the_product_shape(estate: Sandbox, capsys: Any) -> None:
+def test_cli_inventory_json_has_the_product_shape(sandbox: Sandbox, capsys: Any) -> None:
+    """The command line scans at its own (real-AWS) rate, so a small account of its own: a
+    used version (consumers) and an unused one (size read one by one) show every field."""
     from layer_tui.cli import main
 
-    code = main(["inventory", "--json", "--endpoint-url", estate.endpoint_url,
+    lam = sandbox.client("lambda", "eu-north-1")
+    geo = lam.publish_layer_version(LayerName="geo", Content={"ZipFile": tiny_zip("geo")},
+                                    CompatibleRuntimes=["python3.12"])["LayerVersionArn"]
+    lam.publish_layer_version(LayerName="util", Content={"ZipFile": tiny_zip("util")})
+    lam.create_function(FunctionName="svc-001", Runtime="python3.12",
+                        Role=sandbox.execution_role_arn, Handler="app.handler",
+                        Code={"ZipFile": tiny_zip("app")}, Layers=[geo])
+    code = main(["inventory", "--json", "--endpoint-url", sandbox.endpoint_url,
                  "--region", "eu-north-1"])
     out = json.loads(capsys.readouterr().out)
     assert code == 0
