@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from layer_tui.aws.config_index import ConfigIndex, IndexAnswer
-from layer_tui.aws.models import FunctionRef, Layer, RegionInventory, iso_utc
+from layer_tui.aws.models import FunctionRef, Layer, LayerVersion, RegionInventory, iso_utc
 
 SOURCE = "AWS Config"
 
@@ -29,6 +29,13 @@ class IndexedConsumer(FunctionRef):
 
     as_of: str = ""
     aggregator: str = ""
+
+    @property
+    def seen(self) -> str:
+        """``from AWS Config, as of 2026-11-20 09:00 UTC``: shown beside its name, so it is
+        never taken for a live reading."""
+        when = self.as_of.replace("T", " ").removesuffix("Z")[:16]
+        return f"from {SOURCE}, as of {when} UTC"
 
     def to_json(self) -> dict[str, Any]:
         shape = super().to_json()
@@ -73,6 +80,19 @@ def with_index(
             by_version[arn].append(function)
     layers = tuple(_layer_with(layer, by_version, answer) for layer in region.layers)
     return replace(region, layers=layers)
+
+
+def version_with_index(
+    version: LayerVersion, answer: IndexAnswer, scanned_accounts: Iterable[str] = ()
+) -> LayerVersion:
+    """One version's consumers completed from ``answer`` (a question about this version)."""
+    live = set(scanned_accounts) - {""}
+    known = [f for f in answer.consumers if f.account not in live and version.arn in f.layers]
+    if not known:
+        return version
+    seen = {function.qualified_arn for function in version.consumers}
+    added = [indexed(f, answer) for f in known if f.qualified_arn not in seen]
+    return replace(version, consumers=(*version.consumers, *added)) if added else version
 
 
 def _layer_with(
