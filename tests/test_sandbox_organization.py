@@ -174,3 +174,36 @@ def test_stop_forgets_the_organization_and_its_members() -> None:
         assert again.members == {"platform": platform}
         assert function_names(again.assumed_client("platform", "lambda", REGION)) == set()
         assert set(listed_accounts(second)) == {home, platform}
+
+
+def test_a_layer_not_granted_to_the_callers_account_cannot_be_pinned(
+    org_estate: SharedLayers,
+) -> None:
+    """Attack: billing creates a function on, and repins its function onto, platform's
+    otel:2, which is granted to orders only (moto accepts any layer it can find). Promise:
+    both are refused with AWS's 403 AccessDeniedException naming lambda:GetLayerVersion and
+    the version, and billing's function keeps its layers; orders may pin it."""
+    org, layers = org_estate.organization, org_estate.layers
+    billing = org.assumed_client("billing", "lambda", REGION)
+    otel_2 = layers["otel:2"]
+    expected = (
+        f"User: arn:aws:iam::{org.members['billing']}:user/sandbox is not authorized to "
+        f"perform: lambda:GetLayerVersion on resource: {otel_2} because no resource-based "
+        "policy allows the lambda:GetLayerVersion action"
+    )
+    created = refused(lambda: billing.create_function(
+        FunctionName="billing-new", Runtime="python3.12", Handler="app.handler",
+        Role=Sandbox.execution_role_arn_for(org.members["billing"]),
+        Code={"ZipFile": read_zip(billing, layers["otel:1"])}, Layers=[otel_2]))
+    assert (created["Code"], created["Message"]) == ("AccessDeniedException", expected)
+    repinned = refused(lambda: billing.update_function_configuration(
+        FunctionName="billing-report", Layers=[otel_2]))
+    assert (repinned["Code"], repinned["Message"]) == ("AccessDeniedException", expected)
+    kept = billing.get_function_configuration(FunctionName="billing-report")["Layers"]
+    assert [layer["Arn"] for layer in kept] == [layers["otel:1"]]
+    assert "billing-new" not in function_names(billing)
+
+    orders = org.assumed_client("orders", "lambda", REGION)
+    orders.update_function_configuration(FunctionName="orders-api", Layers=[otel_2])
+    moved = orders.get_function_configuration(FunctionName="orders-api")["Layers"]
+    assert [layer["Arn"] for layer in moved] == [otel_2]

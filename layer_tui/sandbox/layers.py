@@ -2,7 +2,9 @@
 
 moto looks every layer ARN up by name in the *caller's* account, so a function cannot use a
 vendor's layer (another account) and GetLayerVersionByArn is not implemented at all. Here a
-layer version ARN resolves in the backend of the account and region it names, and
+layer version ARN resolves in the backend of the account and region it names (and, as on
+AWS, a function may pin another account's version only if that version grants the caller's
+account ``lambda:GetLayerVersion``: ``LayerUseGrants``), and
 GetLayerVersion / GetLayerVersionByArn / PublishLayerVersion carry a working presigned
 ``Content.Location`` instead of moto's ``"s3://"`` (or, for a version kept in its owner's
 bucket, ``ResolvedS3Object`` and no Location: ``s3_storage``).
@@ -203,3 +205,37 @@ def _account_settings(call: ApiCall) -> dict[str, Any]:
         "AccountLimit": dict(ACCOUNT_LIMITS),
         "AccountUsage": {"TotalCodeSize": code_size, "FunctionCount": function_count},
     }
+
+
+def _not_granted(call: ApiCall, arn: str) -> ApiReply:
+    return error_reply(
+        call,
+        403,
+        "AccessDeniedException",
+        f"User: arn:aws:iam::{call.account_id}:user/sandbox is not authorized to perform: "
+        f"lambda:GetLayerVersion on resource: {arn} because no resource-based policy allows "
+        "the lambda:GetLayerVersion action",
+    )
+
+
+class LayerUseGrants(Interceptor):
+    """CreateFunction / UpdateFunctionConfiguration refused, as AWS refuses them, when a layer
+    of another account does not grant the caller's account (moto never checks)."""
+
+    def before(self, call: ApiCall) -> ApiReply | None:
+        if call.service != "lambda" or call.operation not in (
+            "CreateFunction",
+            "UpdateFunctionConfiguration",
+        ):
+            return None
+        try:
+            layers = call.json_body().get("Layers") or []
+        except ValueError:
+            return None  # moto's own answer to a body it cannot read
+        for arn in layers if isinstance(layers, list) else []:
+            layer_version = resolve_layer_version(str(arn), call.region)
+            if layer_version is not None and not grants_get_layer_version(
+                layer_version, call.account_id
+            ):
+                return _not_granted(call, str(arn))
+        return None

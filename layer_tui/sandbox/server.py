@@ -33,7 +33,11 @@ from layer_tui.sandbox.content import ContentServer, ContentSigner
 from layer_tui.sandbox.credentials import AccountCredentials, forget_accounts
 from layer_tui.sandbox.faults import DroppedConnection, Faults
 from layer_tui.sandbox.gateway import Gateway
-from layer_tui.sandbox.layers import LayerVersionReads, install_cross_account_layers
+from layer_tui.sandbox.layers import (
+    LayerUseGrants,
+    LayerVersionReads,
+    install_cross_account_layers,
+)
 from layer_tui.sandbox.organization import SandboxOrganization, create_organization, is_suspended
 from layer_tui.sandbox.organization_access import OrganizationAccess
 from layer_tui.sandbox.paging import LambdaListings
@@ -216,6 +220,7 @@ class Sandbox:
                     AccountRegions(self.regions_of),
                     LambdaListings(),
                     LayerVersionReads(self.content_url),
+                    LayerUseGrants(),
                     LayerPermissions(),
                     self.s3_objects,
                     OrganizationAccess(),
