@@ -1,9 +1,10 @@
-"""The repin dialog across accounts, tried as an attacker would (pilot, two sandbox accounts).
+"""Repin and layer edits across accounts, tried as an attacker would (pilot, two accounts).
 
 Promise (issue 16): when a platform version's consumers live in several accounts, the repin
 dialog lists each function with its account (two accounts' functions of one name stay two
 rows), and ``ctrl+s`` moves each through its own account's session — the same core path as
-the command line — journaled under that account.
+the command line — journaled under that account. A change to one function's layers from the
+function screen goes through that function's own account too.
 """
 
 from __future__ import annotations
@@ -29,10 +30,12 @@ from ui_fixtures import NOW, pilot_test
 
 from layer_tui import clock
 from layer_tui.aws.consumers import list_function_configs
+from layer_tui.aws.function_change import REMOVE, LayerChange
 from layer_tui.aws.inventory import scan_region
 from layer_tui.aws.models import Layer
 from layer_tui.aws.operations import LayerOperations
 from layer_tui.sandbox import Sandbox
+from layer_tui.ui.dialogs.function_layers import FunctionLayersDialog
 from layer_tui.ui.dialogs.repin import RepinDialog
 
 SIZE = (140, 40)
@@ -100,3 +103,33 @@ async def test_the_repin_dialog_moves_same_named_functions_each_in_its_own_accou
              if e.action == "UpdateFunctionConfiguration" and e.phase == "after" and e.ok]
     assert sorted(lines) == sorted([(platform.account_id, platform.account_id),
                                     (workload.account_id, workload.account_id)])
+
+
+@pilot_test
+async def test_changing_another_accounts_functions_layers_goes_through_its_own_account(
+    boxes: tuple[Sandbox, Sandbox], tmp_path: Path
+) -> None:
+    """Attack: from the platform (the caller's account) the user removes otel:1 from the
+    workload's ``api``; the platform has an ``api`` of its own, which a change sent by name
+    with the platform's credentials would hit. Promise: the workload's ``api`` loses otel:1,
+    the platform's keeps it, and the change is journaled under the workload account."""
+    platform, workload = boxes
+    (otel,) = publish(platform, "otel", 1)
+    grant_to(platform, 1, workload.account_id)
+    (util,) = publish(workload, "util", 1)
+    create_function(platform, "api", [otel])
+    theirs = create_function(workload, "api", [util, otel])
+    _, ops = estate_ops(platform, workload, tmp_path)
+
+    app = Host(lambda: FunctionLayersDialog(ops, theirs, LayerChange(REMOVE, otel)))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert status_text(app).startswith("1 "), status_text(app)
+
+    assert layers_of(workload, "api") == [util]
+    assert layers_of(platform, "api") == [otel]
+    (line,) = [e for e in ops.journal.entries()
+               if e.action == "UpdateFunctionConfiguration" and e.phase == "after"]
+    assert line.ok and line.account == workload.account_id

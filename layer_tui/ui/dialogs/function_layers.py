@@ -161,7 +161,10 @@ class FunctionLayersDialog(PlanDialog):
 
     @in_thread("plan", exclusive=True)
     def make_plan(self, change: LayerChange) -> tuple[LayerChange, FunctionLayersPlan]:
-        return change, plan_function_layers(self.ops.session, self.function_arn, change)
+        # Read and changed through the function's own account (with several accounts scanned,
+        # not the caller's): its name there is another function.
+        own = self.ops.for_arn(self.function_arn)
+        return change, plan_function_layers(own.session, self.function_arn, change)
 
     def _show_plan(self, change: LayerChange, plan: FunctionLayersPlan) -> None:
         if change != self._planned or self.busy:
@@ -195,7 +198,7 @@ class FunctionLayersDialog(PlanDialog):
     @in_thread("apply", exclusive=True)
     def apply_plan(self, plan: FunctionLayersPlan) -> RepinReport:
         return apply_repin(
-            self.ops, plan,
+            self.ops.for_arn(self.function_arn), plan,
             progress=lambda outcome: self.app.call_from_thread(self.outcome_arrived, outcome),
             cancelled=self.cancel_requested.is_set,
         )
