@@ -372,3 +372,18 @@ def test_moto_keeps_assumed_role_keys_where_the_sandbox_looks_them_up(sandbox: S
     need(role, "Role", "assume_role_policy_document", (str, dict), "roles.py")
     need(organizations_backends, "organizations_backends", "master_accounts", dict,
          "credentials.py (stop() forgets members)")
+    need(backend, "IAMBackend", "delete_role", CALLABLE, "organization.py (remove_role)")
+    organizations = organizations_backends[sandbox.account_id]["aws"]
+    for method in ("create_organization", "create_account"):
+        need(organizations, "OrganizationsBackend", method, CALLABLE, "organization.py")
+    organizations.create_organization(region=REGION, FeatureSet="ALL")
+    organizations.create_account(AccountName="canary", Email="canary@example.com")
+    account = organizations.accounts[-1]
+    for attribute in ("id", "name", "status", "state"):
+        need(account, "FakeAccount", attribute, str,
+             "organization.py (stable ids, the management's name, suspend)")
+    if account.describe().get("Status") != account.status:
+        moved("FakeAccount.describe()", "no longer answers ListAccounts' Status from .status",
+              "organization.py (suspend)")
+    organizations_backends.master_accounts.pop(account.id, None)  # an account nobody serves
+    iam_backends.pop(account.id, None)

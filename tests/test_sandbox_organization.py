@@ -121,9 +121,10 @@ def test_layers_shared_by_grants_work_for_the_granted_members_only(
 ) -> None:
     """Attack: read and use platform's layer versions from members with assumed keys, and
     from an account outside the organization. Promise: a version granted to the organization
-    id (principal * + aws:PrincipalOrgID) is readable by every member, with a content URL
-    that answers; one granted to orders only is refused to billing and to the outsider; a
-    member's function can pin a granted version of another account's layer."""
+    id (principal * + aws:PrincipalOrgID, seeded or added over HTTP with OrganizationId) is
+    readable by every member, with a content URL that answers; one granted to orders only is
+    refused to billing and to the outsider; a member's function can pin a granted version of
+    another account's layer."""
     sandbox, org, layers = org_estate.sandbox, org_estate.organization, org_estate.layers
     orders = org.assumed_client("orders", "lambda", REGION)
     billing = org.assumed_client("billing", "lambda", REGION)
@@ -136,6 +137,16 @@ def test_layers_shared_by_grants_work_for_the_granted_members_only(
     for client, arn in ((billing, layers["otel:2"]), (outsider, layers["otel:1"])):
         error = refused(lambda client=client, arn=arn: client.get_layer_version_by_arn(Arn=arn))
         assert error["Code"] == "AccessDeniedException"
+
+    platform = org.assumed_client("platform", "lambda", REGION)
+    fresh = platform.publish_layer_version(LayerName="otel", Content={"ZipFile": read_zip(
+        platform, layers["otel:1"])})  # fmt: skip
+    platform.add_layer_version_permission(
+        LayerName="otel", VersionNumber=fresh["Version"], StatementId="organization",
+        Action="lambda:GetLayerVersion", Principal="*", OrganizationId=org.id)  # fmt: skip
+    assert billing.get_layer_version_by_arn(Arn=fresh["LayerVersionArn"])["Version"] == 3
+    error = refused(lambda: outsider.get_layer_version_by_arn(Arn=fresh["LayerVersionArn"]))
+    assert error["Code"] == "AccessDeniedException"
 
     orders.create_function(
         FunctionName="orders-new", Runtime="python3.12", Handler="app.handler",

@@ -253,6 +253,8 @@ class Sandbox:
         # Every account served (members too) is forgotten: a new sandbox with the same ids
         # starts empty.
         forget_accounts(self.credentials.release_all())
+        self.organization = None
+        self._account_regions.clear()
 
     def __enter__(self) -> Sandbox:
         self.start()
@@ -340,8 +342,10 @@ class Sandbox:
     # -- for seeding and for tests -----------------------------------------------------------
 
     def lambda_backend(self, region: str, account: str | None = None) -> LambdaBackend:
-        """moto's in-process Lambda state of this account (or of ``account``, one it serves)
-        in ``region`` (seed through it)."""
+        """moto's in-process Lambda state of this account (or of ``account``, served by this
+        sandbox from now on, so that ``stop`` forgets it) in ``region`` (seed through it)."""
+        if account is not None and account != self.account_id:
+            self.credentials_for(account)
         return lambda_backends[account or self.account_id][region]
 
     @staticmethod
