@@ -194,3 +194,31 @@ def test_member_sessions_use_refreshable_assumed_credentials_kept_in_memory(
     assert accounts.for_arn(f"arn:aws:lambda:{REGION}:{org.members['broken']}:function:x") is None
     written = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert not [p for p in written if first in p.read_text(errors="replace")]
+
+
+def test_each_account_is_cached_under_its_own_account(
+    org_sandbox: tuple[Sandbox, SandboxOrganization, str], capsys: Any, tmp_path: Path
+) -> None:
+    """Attack: several accounts' regions of the same name overwrite each other in the cache
+    (one file per region), so the next scan shows one account's layers under another's, or
+    asks every size again. Promise: each account's regions are cached under that account
+    alone, with that account's own layers; the next scan takes the sizes from there (no
+    GetLayerVersion) and answers the same."""
+    sandbox, org, _ = org_sandbox
+    argv = ("--endpoint-url", sandbox.endpoint_url, "--region", REGION, "inventory", "--json",
+            "--org")
+    code, first, _ = run_cli(capsys, *argv)
+    assert code == 0
+    cache = tmp_path / "xdg" / "cache" / "layer-tui"
+    folders = {p.parent.name.split("@")[0]: p for p in cache.rglob(f"{REGION}.json")}
+    reachable = {sandbox.account_id, org.members["platform"], org.members["workload-a"],
+                 org.members["workload-b"]}
+    assert set(folders) == reachable
+    assert "otel" in folders[org.members["platform"]].read_text()
+    assert "otel" not in folders[org.members["workload-b"]].read_text()
+    sandbox.stats.reset()
+    code, second, _ = run_cli(capsys, *argv)
+    assert code == 0
+    assert sandbox.stats.calls("GetLayerVersion") == 0
+    strip = lambda text: {a["account"]: a["regions"] for a in json.loads(text)["accounts"]}  # noqa: E731
+    assert strip(second) == strip(first)

@@ -110,17 +110,20 @@ def _scan_account(
 def merge_accounts(regions: Sequence[RegionInventory]) -> tuple[RegionInventory, ...]:
     """``regions`` (of several accounts) with each layer version's consumers in the other
     accounts added after its own, in the order the regions come."""
-    foreign: dict[str, list[FunctionRef]] = {}
+    # Version ARN -> consuming account -> its functions: every consumer of an external layer
+    # is of the region's own account, so the account is read once per region, not per ref.
+    foreign: dict[str, dict[str, list[FunctionRef]]] = {}
     for region in regions:
         for external in region.external_layers:
-            foreign.setdefault(external.arn, []).extend(external.consumers)
+            by_account = foreign.setdefault(external.arn, {})
+            by_account.setdefault(region.account, []).extend(external.consumers)
     if not foreign:
         return tuple(regions)
     return tuple(_with_foreign_consumers(region, foreign) for region in regions)
 
 
 def _with_foreign_consumers(
-    region: RegionInventory, foreign: Mapping[str, Sequence[FunctionRef]]
+    region: RegionInventory, foreign: Mapping[str, Mapping[str, Sequence[FunctionRef]]]
 ) -> RegionInventory:
     if region.error is not None or not any(
         version.arn in foreign for layer in region.layers for version in layer.versions
@@ -130,7 +133,12 @@ def _with_foreign_consumers(
     for layer in region.layers:
         versions = []
         for version in layer.versions:
-            others = tuple(c for c in foreign.get(version.arn, ()) if c.account != region.account)
+            others = tuple(
+                ref
+                for account, refs in foreign.get(version.arn, {}).items()
+                if account != region.account
+                for ref in refs
+            )
             versions.append(replace(version, consumers=version.consumers + others)
                             if others else version)
         layers.append(replace(layer, versions=tuple(versions)))
