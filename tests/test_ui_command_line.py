@@ -7,7 +7,7 @@ us-east-1 scanned, ap-south-2 not enabled).
 from __future__ import annotations
 
 import pytest
-from on_screen import said
+from on_screen import highlighted_command, said
 from ui_fixtures import NOW, make_app, pilot_test
 from waiting import wait_until
 
@@ -35,11 +35,10 @@ async def open_line(app: LayerTuiApp, pilot: object) -> CommandLine:
     """Press `:` and wait for the line (keys read right after a dialog closes may be held a
     moment by the app's key routing until focus has landed)."""
     await pilot.press("colon")  # type: ignore[attr-defined]
-    for _ in range(200):
-        if isinstance(app.screen, CommandLine):
-            return app.screen
-        await pilot.pause(0.05)  # type: ignore[attr-defined]
-    raise AssertionError(f"the command line did not open; {app.screen} is on top")
+    await wait_until(pilot, lambda: isinstance(app.screen, CommandLine)
+                     and bool(app.screen.query("#command-input")), "the command line")
+    assert isinstance(app.screen, CommandLine)
+    return app.screen
 
 
 async def command(app: LayerTuiApp, pilot: object, line: str) -> None:
@@ -119,6 +118,7 @@ async def test_unknown_commands_and_names_are_one_line_and_go_nowhere() -> None:
         line_screen = await open_line(app, pilot)
         line_screen.input.value = "fn \x1b[31mred"
         await pilot.press("enter")
+        await wait_until(pilot, lambda: len(said(app)) > before, "the line for the escape")
         await settle(app, pilot)
         [message] = notifications(app)[before:]
         assert "\x1b" not in message and "\\x1b" in message
@@ -155,11 +155,9 @@ async def test_the_palette_finds_a_function_by_name_in_any_region() -> None:
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"fn nightly")
-        await pilot.pause(0.5)
+        await wait_until(pilot, lambda: "nightly-cleanup" in highlighted_command(app),
+                         "the palette's pick: nightly-cleanup")
         await pilot.press("enter")
-        for _ in range(200):
-            if isinstance(app.screen, FunctionScreen):
-                break
-            await pilot.pause(0.05)
-        assert isinstance(app.screen, FunctionScreen)
+        await wait_until(pilot, lambda: isinstance(app.screen, FunctionScreen),
+                         "the function screen")
         assert app.screen.function.function == "nightly-cleanup"

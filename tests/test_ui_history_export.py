@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from on_screen import said
 from ui_fixtures import ACCOUNT, NOW, make_app, pilot_test
+from waiting import wait_until
 
 from layer_tui import clock
 from layer_tui.aws.journal import Journal
@@ -62,10 +63,8 @@ async def settle(app: LayerTuiApp, pilot: object) -> None:
 async def open_history(app: LayerTuiApp, pilot: object) -> HistoryScreen:
     await settle(app, pilot)
     await pilot.press("colon")  # type: ignore[attr-defined]
-    for _ in range(200):
-        if isinstance(app.screen, CommandLine):
-            break
-        await pilot.pause(0.05)  # type: ignore[attr-defined]
+    await wait_until(pilot, lambda: isinstance(app.screen, CommandLine)
+                     and bool(app.screen.query("#command-input")), "the command line")
     await pilot.press(*"history", "enter")  # type: ignore[attr-defined]
     await settle(app, pilot)
     screen = app.screen
@@ -112,10 +111,7 @@ async def export_from_history(app: LayerTuiApp, pilot: object, target: Path,
     screen = await open_history(app, pilot)
     assert len(rows_of(screen)) == 3
     await pilot.press("e")  # type: ignore[attr-defined]
-    for _ in range(200):
-        if isinstance(app.screen, ExportDialog):
-            break
-        await pilot.pause(0.05)  # type: ignore[attr-defined]
+    await wait_until(pilot, lambda: isinstance(app.screen, ExportDialog), "the export dialog")
     dialog = app.screen
     assert isinstance(dialog, ExportDialog)
     if fmt == "json":
@@ -133,10 +129,9 @@ async def press_export(app: LayerTuiApp, pilot: object, dialog: ExportDialog) ->
     """Enter in the path field; wait until the dialog closed or said why not (its worker
     waits on the dialog, so waiting for every worker would wait forever)."""
     await pilot.press("enter")  # type: ignore[attr-defined]
-    for _ in range(200):
-        if app.screen is not dialog or str(dialog.query_one("#export-status").render()):
-            break
-        await pilot.pause(0.05)  # type: ignore[attr-defined]
+    await wait_until(pilot, lambda: app.screen is not dialog
+                     or str(dialog.query_one("#export-status").render()),
+                     "the export written or its reason why not")
     await pilot.pause()  # type: ignore[attr-defined]
 
 
