@@ -13,15 +13,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from layer_tui.aws.backup_listing import BackupListing, list_backup_folders
 from layer_tui.aws.operations import LayerOperations
 from layer_tui.aws.publishing import InvalidInput
-from layer_tui.aws.restore import (
-    AlreadyRestored,
-    BackupListing,
-    BackupRefused,
-    list_backup_folders,
-    restore_backup,
-)
+from layer_tui.aws.restore import AlreadyRestored, BackupRefused, restore_backup
 from layer_tui.aws.session import AwsSession, ReadOnlyError, SessionConfig
 from layer_tui.safe_text import visible_line
 
@@ -34,17 +29,25 @@ def _bad_input(message: str) -> int:
 
 
 def _table(listings: list[BackupListing]) -> str:
-    rows = [["REGION", "LAYER", "VERSION", "SIZE", "BACKED UP", "RESTORED AS", "FOLDER"]]
+    rows = [["REGION", "LAYER", "VERSION", "SIZE", "BACKED UP", "RESTORED AS", "STATE",
+             "FOLDER"]]
     for item in listings:
         restored = item.restores[-1].label if item.restores else "-"
         # Folder names are whatever is on disk: shown with control characters escaped.
         rows.append([visible_line(cell) for cell in (
             item.region, item.layer_name, str(item.version), f"{item.code_size:,}",
-            item.backed_up_at, restored, str(item.folder))])
+            item.backed_up_at, restored, "REFUSED" if item.problem else "ok",
+            str(item.folder))])
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return "".join(
+    table = "".join(
         "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() + "\n"
         for row in rows
+    )
+    # Why a folder is refused, one line each under the table (restore checks it again).
+    return table + "".join(
+        visible_line(f"{item.label} in {item.region}: {item.problem}; restore will refuse it")
+        + "\n"
+        for item in listings if item.problem
     )
 
 

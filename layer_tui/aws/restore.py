@@ -43,6 +43,7 @@ class BackupRefused(AwsError):
     """The backup is not what a backup of this place writes: bad input, nothing published."""
 
     def __init__(self, folder: Path, why: str, fix: str) -> None:
+        self.why = why
         super().__init__(
             "BackupRefused",
             f"refusing to restore {folder}: {why}; nothing was published — {fix}",
@@ -158,6 +159,17 @@ def _hash_zip(folder: Path, copy_to: Path | None) -> tuple[int, str]:
     return size, base64.b64encode(digest.digest()).decode()
 
 
+def _zip_size(folder: Path) -> int:
+    try:
+        return (folder / "layer.zip").stat().st_size
+    except FileNotFoundError:
+        raise BackupRefused(folder, "it has no layer.zip (not a complete backup)",
+                            "restore another backup") from None
+    except OSError as exc:
+        raise BackupRefused(folder, f"layer.zip cannot be read ({exc})",
+                            "check the folder's permissions") from exc
+
+
 def read_restores(folder: Path) -> tuple[RestoreRecord, ...]:
     """What ``restored.json`` records; BackupRefused if it is there but not ours to read."""
     if not (folder / RESTORED_FILE).exists():
@@ -192,11 +204,14 @@ def _check_policy(folder: Path) -> None:
         raise BackupRefused(folder, "policy.json holds a policy that is not a JSON object", fix)
 
 
-def verify_backup(folder: Path, account: str, *, copy_to: Path | None = None) -> VerifiedBackup:
+def verify_backup(
+    folder: Path, account: str, *, copy_to: Path | None = None, hashing: bool = True
+) -> VerifiedBackup:
     """Every check a backup must pass before it is published; BackupRefused says which failed.
 
     ``account`` is the session's. With ``copy_to`` the zip is copied there while it is hashed,
-    so what passed the check is exactly what gets published.
+    so what passed the check is exactly what gets published. Without ``hashing`` (a listing)
+    the zip is only measured: a swapped zip of the same size passes here and fails restore.
     """
     fix = "restore from an untouched copy of the backup"
     if not folder.is_dir():
@@ -228,7 +243,7 @@ def verify_backup(folder: Path, account: str, *, copy_to: Path | None = None) ->
             f"account {account}", "restore it with that account's profile")
     _check_policy(folder)
     restores = read_restores(folder)
-    got_size, got_sha = _hash_zip(folder, copy_to)
+    got_size, got_sha = _hash_zip(folder, copy_to) if hashing else (_zip_size(folder), sha)
     if (got_size, got_sha) != (size, sha):
         raise BackupRefused(
             folder, f"layer.zip is {got_size} bytes with SHA-256 {got_sha}, but metadata.json "
@@ -317,64 +332,3 @@ def restore_backup(
                        f"{RESTORED_FILE} could not be written ({exc}); a later restore will "
                        "still find the copy on AWS by its description") from exc
     return RestoreResult(backup, arn, response)
-
-
-@dataclass(frozen=True)
-class BackupListing:
-    """A backup as ``layer-tui backups`` lists it (unverified: hashing waits for a restore)."""
-
-    folder: Path
-    arn: str
-    account: str
-    region: str
-    layer_name: str
-    version: int
-    backed_up_at: str
-    code_size: int
-    code_sha256: str
-    restores: tuple[RestoreRecord, ...]
-
-    @property
-    def label(self) -> str:
-        return f"{self.layer_name}:{self.version}"
-
-    def to_json(self) -> dict[str, Any]:
-        last = self.restores[-1] if self.restores else None
-        return {
-            "account": self.account, "region": self.region, "layer": self.layer_name,
-            "version": self.version, "arn": self.arn, "folder": str(self.folder),
-            "backed_up_at": self.backed_up_at, "code_size": self.code_size,
-            "code_sha256": self.code_sha256,
-            "restored_as": last.arn if last else None,
-            "restored_at": last.restored_at if last else None,
-            "restores": [r.to_json() for r in self.restores],
-        }
-
-
-def list_backup_folders(root: Path, account: str) -> list[BackupListing]:
-    """Every backup folder of ``account``: layers by region and name, newest versions first.
-
-    A folder whose metadata cannot be read is still listed (restore says what is wrong with
-    it) unless it has no metadata.json at all.
-    """
-    listed = []
-    for meta in (root / account).glob("*/*/*/metadata.json"):
-        folder = meta.parent
-        region, name, number = folder.parent.parent.name, folder.parent.name, folder.name
-        try:
-            data = json.loads(meta.read_text("utf-8"))
-            content = data.get("Content") or {}
-            arn, size, sha = str(data["LayerVersionArn"]), int(content["CodeSize"]), str(
-                content["CodeSha256"])
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            arn, size, sha = "", 0, ""
-        try:
-            restores = read_restores(folder)
-        except BackupRefused:
-            restores = ()
-        moment = datetime.fromtimestamp(meta.stat().st_mtime, UTC)
-        listed.append(BackupListing(
-            folder, arn, account, region, name, int(number) if number.isdigit() else 0,
-            iso_utc(moment), size, sha, restores))
-    listed.sort(key=lambda b: (b.region, b.layer_name, -b.version))
-    return listed

@@ -18,14 +18,9 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Button, DataTable, ProgressBar, Static
 
+from layer_tui.aws.backup_listing import BackupListing, list_backup_folders
 from layer_tui.aws.operations import LayerOperations
-from layer_tui.aws.restore import (
-    AlreadyRestored,
-    BackupListing,
-    RestoreResult,
-    list_backup_folders,
-    restore_backup,
-)
+from layer_tui.aws.restore import AlreadyRestored, RestoreResult, restore_backup
 from layer_tui.ui.dialogs.base import OperationDialog, StatusLine, styles_of
 from layer_tui.ui.formatting import short_sha, size
 from layer_tui.ui.workers import in_thread
@@ -80,11 +75,15 @@ class RestoreDialog(OperationDialog):
         self.backups = {str(r.folder): r for r in records}
         for record in records:
             restored = ", ".join(r.label for r in record.restores)
+            # A folder restore would refuse says so in its row (and why, when highlighted).
+            last = (Text("refused: damaged or not a backup", style=styles.error)
+                    if record.problem else
+                    Text(restored or "-", style=styles.warning if restored else ""))
             table.add_row(Text(record.label, style="bold"),
                           Text(record.region),
                           Text(size(record.code_size), justify="right"),
                           Text(short_sha(record.code_sha256), style=styles.muted),
-                          Text(restored or "-", style=styles.warning if restored else ""),
+                          last,
                           key=str(record.folder))
         self.query_one("#restore", Button).disabled = not records
         if not records:
@@ -118,6 +117,9 @@ class RestoreDialog(OperationDialog):
         if self.again_for is not None and str(event.row_key.value) != self.again_for:
             self.again_for = None  # the question was about another backup
             self.say("")
+        record = self.backups.get(str(event.row_key.value))
+        if record is not None and record.problem:
+            self.say(f"{record.label}: {record.problem}; restore will refuse it", "error")
 
     def action_restore(self) -> None:
         record = self.selected()
