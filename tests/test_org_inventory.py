@@ -222,3 +222,19 @@ def test_each_account_is_cached_under_its_own_account(
     assert sandbox.stats.calls("GetLayerVersion") == 0
     strip = lambda text: {a["account"]: a["regions"] for a in json.loads(text)["accounts"]}  # noqa: E731
     assert strip(second) == strip(first)
+
+
+def test_read_only_org_still_assumes_roles_and_lists(
+    org_sandbox: tuple[Sandbox, SandboxOrganization, str], capsys: Any
+) -> None:
+    """Attack: --read-only refuses the calls --org needs (ListAccounts, AssumeRole are not
+    changes), so a read-only operator sees nothing of the organization. Promise: read-only
+    lists every reachable account as without it."""
+    sandbox, org, _ = org_sandbox
+    code, out, _ = run_cli(capsys, "--endpoint-url", sandbox.endpoint_url, "--region", REGION,
+                           "--read-only", "inventory", "--json", "--org")
+    assert code == 0
+    accounts = {a["account"]: a for a in json.loads(out)["accounts"]}
+    for name in ("platform", "workload-a", "workload-b"):
+        assert accounts[org.members[name]]["error"] is None
+        assert accounts[org.members[name]]["regions"][0]["error"] is None
