@@ -67,5 +67,8 @@ def pull_command(args: argparse.Namespace, config: SessionConfig) -> int:
          f"overwritten by later ones); downloaded {result.downloaded:,} bytes")
     for note in result.run.notes:
         _say(note)
+    for folder in result.swept:
+        _say(f"removed {folder}: what a pull to this folder that was killed before it finished "
+             "left behind")
     print(visible_line(result.run.command))
     return EXIT_OK

@@ -8,6 +8,10 @@ parallel (bounded by CodeSize, a fresh URL once on 403/404) and verified before 
 Then ``opt_tree.merge_layers`` extracts them in merge order into a staging folder beside the
 destination, which is renamed into place only when everything succeeded: on any failure the
 destination is left as it was (absent, or empty) and the staging folder is removed.
+The staging folder records the process that made it (``owner.json``, beside the tree that is
+moved into place, so it never reaches the destination). A pull killed outright (SIGKILL, a
+lost SSH session) cannot remove its staging folder; the next pull to the same place removes
+every one whose process is gone, and says so.
 
 Failures are one line each. ``PullRefused``: what the user asked for is wrong (an unknown
 function or ARN, a name found in no region looked at or in several, a destination that is
@@ -17,6 +21,7 @@ not an empty writable folder) — exit 2. ``PullFailed``: what AWS or the networ
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -31,6 +36,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from layer_tui.aws.errors import describe, error_code
+from layer_tui.aws.journal import owner_alive, this_process
 from layer_tui.aws.layer_fetch import (
     WORKERS,
     FetchState,
@@ -85,6 +91,8 @@ class PullResult:
     cached: tuple[str, ...]
     merge: MergeReport
     run: RunCommand
+    #: Staging folders of earlier pulls to this place whose process was killed, removed now.
+    swept: tuple[Path, ...] = ()
 
 
 # -- what to pull ---------------------------------------------------------------------------
@@ -175,8 +183,45 @@ def _function_target(session: Any, text: str, regions: list[str]) -> PullTarget:
 # -- the destination ------------------------------------------------------------------------
 
 
+#: In a staging folder: who made it (``this_process``); the tree itself is under ``TREE``.
+OWNER_FILE, TREE = "owner.json", "opt"
+
+
+def staging_folders(destination: Path) -> list[Path]:
+    """The staging folders pulls to ``destination`` made beside it (hidden, by name)."""
+    try:
+        return sorted(p for p in destination.parent.glob(f".{destination.name}.pull-*")
+                      if p.is_dir() and not p.is_symlink())
+    except OSError:
+        return []
+
+
+def sweep_staging(destination: Path) -> tuple[Path, ...]:
+    """Remove the staging folders of pulls to ``destination`` whose process is gone.
+
+    One without an owner file (made before pulls recorded one, or killed between mkdtemp and
+    the write) is taken as abandoned, as the journal takes an entry without an owner; one
+    whose process still runs (another pane's pull) is left alone.
+    """
+    swept = []
+    for folder in staging_folders(destination):
+        try:
+            owner = json.loads((folder / OWNER_FILE).read_text("utf-8"))
+        except (OSError, ValueError):
+            owner = None
+        if owner_alive(owner if isinstance(owner, dict) else None):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        if not folder.exists():
+            swept.append(folder)
+    return tuple(swept)
+
+
 def prepare_destination(folder: Path) -> tuple[Path, Path]:
-    """(the destination, absolute; a fresh staging folder beside it) or ``PullRefused``."""
+    """(the destination, absolute; a fresh staging folder beside it) or ``PullRefused``.
+
+    The tree is built in the staging folder's ``TREE``; the caller moves that into place.
+    """
     destination = Path(os.path.abspath(folder.expanduser()))
     if destination.is_symlink():
         destination = destination.resolve()
@@ -192,6 +237,8 @@ def prepare_destination(folder: Path) -> tuple[Path, Path]:
         raise PullRefused(f"{parent} does not exist; create it first or give another --to")
     try:
         staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.pull-", dir=parent))
+        (staging / OWNER_FILE).write_text(json.dumps(this_process()), "utf-8")
+        (staging / TREE).mkdir()
     except OSError as exc:
         raise PullRefused(f"cannot write in {parent} ({exc.strerror}); give a folder you may "
                           "write with --to") from exc
@@ -206,6 +253,7 @@ def pull(
     cache: LayerZipCache | None = None, cancel: threading.Event | None = None,
 ) -> PullResult:
     """Download, verify and merge ``target``'s layers into ``folder`` (new or empty)."""
+    swept = sweep_staging(Path(os.path.abspath(folder.expanduser())))
     destination, staging = prepare_destination(folder)
     state = FetchState(progress or (lambda _: None), cancel or threading.Event())
     cache = cache or LayerZipCache()
@@ -227,25 +275,24 @@ def pull(
                     for arn in target.layers]
         state.progress(PullProgress(target.arn, target.label, "extracting"))
         try:
-            merge = merge_layers(archives, staging)
+            merge = merge_layers(archives, staging / TREE)
         except UnsafeArchive as exc:
             raise PullFailed(str(exc)) from exc
         if state.cancel.is_set():
             raise PullCancelled("pull stopped; nothing was written to the folder")
         try:
             # rename(2) replaces an empty folder in one step, and fails if it filled meanwhile.
-            os.replace(staging, destination)
+            os.replace(staging / TREE, destination)
         except OSError as exc:
             raise PullRefused(f"{destination} could not be replaced ({exc.strerror}); it must "
                               "be new or empty (nothing was written)") from exc
-    except BaseException:
+    finally:
         shutil.rmtree(staging, ignore_errors=True)
-        raise
     state.progress(PullProgress(target.arn, target.label, "done"))
     run = run_command(destination, target.runtime, target.architecture, target.handler,
                       assumed_runtime=not target.is_function and target.runtime is not None)
     return PullResult(target, destination, state.bytes,
-                      tuple(arn for arn in unique if fetched[arn][1]), merge, run)
+                      tuple(arn for arn in unique if fetched[arn][1]), merge, run, swept)
 
 
 __all__ = [
