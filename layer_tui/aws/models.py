@@ -326,8 +326,9 @@ class Inventory:
                     "account": a.account,
                     "name": a.name,
                     "error": a.error.to_json() if a.error else None,
+                    # An account not even identified (a profile that failed) has none.
                     "regions": [
-                        r.to_json() for r in self.regions if r.account == a.account
+                        r.to_json() for r in self.regions if a.account and r.account == a.account
                     ],
                 }
                 for a in summaries
