@@ -84,7 +84,8 @@ def test_demo_org_has_a_platform_sharing_layers_with_workloads_and_an_unreachabl
     member ACTIVE; archive's role cannot be assumed (AccessDenied); the workload members pin
     platform's layer versions, readable where the grant allows and refused where it does not
     (auth:1 is granted to payments and checkout, not to analytics); py-common:1 is used only
-    by archive, the account no scan can enter."""
+    by archive, the account no scan can enter; only checkout shares the demo account's opt-in
+    region still enabling."""
     listed = demo.client("organizations", "us-east-1").list_accounts()["Accounts"]
     assert {a["Name"] for a in listed} == {"management", *DEMO_MEMBERS}
     assert {a["Status"] for a in listed} == {"ACTIVE"}
@@ -108,6 +109,14 @@ def test_demo_org_has_a_platform_sharing_layers_with_workloads_and_an_unreachabl
         analytics.get_layer_version_by_arn(Arn=auth_1.replace(REGION, "us-east-1"))
     assert denied.value.response["Error"]["Code"] == "AccessDeniedException"
 
+    def regions(member: str) -> dict[str, str]:
+        listed = org.assumed_client(member, "account", REGION).list_regions()["Regions"]
+        return {r["RegionName"]: r["RegionOptStatus"] for r in listed}
+
+    assert regions("checkout")[DEMO_DISABLED_REGION] == "ENABLING"
+    assert DEMO_DISABLED_REGION not in regions("payments")
+    assert set(regions("payments")) == set(DEMO_REGIONS)
+
     py_common_1 = f"arn:aws:lambda:{REGION}:{platform}:layer:py-common:1"
     users = {
         account
@@ -126,18 +135,23 @@ def _zip() -> bytes:
 
 
 def test_the_demo_tape_keeps_members_changes_across_restarts(tmp_path: Path) -> None:
-    """Attack: in ``--demo --org``, publish a layer version in platform and repin a payments
-    function onto it, then restart the demo (taped changes were replayed into the demo
-    account, where that layer and function do not exist). Promise: after the restart both
-    changes are back in their own accounts, and the demo account's view is as seeded."""
+    """Attack: in ``--demo --org``, publish a layer version in platform, grant it to the
+    organization and repin a payments function onto it, then restart the demo (taped changes
+    were replayed into the demo account, where that layer and function do not exist).
+    Promise: after the restart every change is back in its own account, and the demo
+    account's view is as seeded."""
     tape, home = tmp_path / "tape.jsonl", "123123123123"
     first = demo_beside_the_session_demo(tape, home)
     try:
         seeded_view = own_view(first)
         org = demo_organization(first)
-        published = org.assumed_client("platform", "lambda", REGION).publish_layer_version(
+        platform = org.assumed_client("platform", "lambda", REGION)
+        published = platform.publish_layer_version(
             LayerName="otel", Content={"ZipFile": _zip()}, CompatibleRuntimes=["python3.12"])
         new_arn = published["LayerVersionArn"]
+        platform.add_layer_version_permission(
+            LayerName="otel", VersionNumber=published["Version"], StatementId="organization",
+            Action="lambda:GetLayerVersion", Principal="*", OrganizationId=org.id)
         payments = org.assumed_client("payments", "lambda", REGION)
         function = payments.list_functions()["Functions"][0]["FunctionName"]
         config = payments.get_function_configuration(FunctionName=function)

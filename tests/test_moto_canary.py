@@ -379,7 +379,10 @@ def test_moto_keeps_assumed_role_keys_where_the_sandbox_looks_them_up(sandbox: S
     organizations.create_organization(region=REGION, FeatureSet="ALL")
     organizations.create_account(AccountName="canary", Email="canary@example.com")
     account = organizations.accounts[-1]
-    for attribute in ("id", "name", "status", "state"):
+    for attribute in ("ou", "policies"):
+        need(organizations, "OrganizationsBackend", attribute, list,
+             "organization.py (the stable organization id)")
+    for attribute in ("id", "name", "status", "state", "organization_id"):
         need(account, "FakeAccount", attribute, str,
              "organization.py (stable ids, the management's name, suspend)")
     if account.describe().get("Status") != account.status:

@@ -165,9 +165,10 @@ def read_zip(client: Any, arn: str) -> bytes:
 
 def test_stop_forgets_the_organization_and_its_members() -> None:
     """Attack: a sandbox makes an organization with a member's function, stops, and a new
-    sandbox with the same account makes it again. Promise: the members get the same ids (a
+    sandbox with the same account makes it again. Promise: members get the same ids (a
     demo restarted sees the same accounts), and start empty: moto's process-wide member index
-    forgot them (no AlreadyInOrganization), no function survives."""
+    forgot them (no AlreadyInOrganization), no function survives; the organization id is the
+    same too."""
     home = "444444444444"
     with Sandbox(account_id=home, regions=(REGION,)) as first:
         org = first.create_organization(["platform"])
@@ -183,6 +184,7 @@ def test_stop_forgets_the_organization_and_its_members() -> None:
     with Sandbox(account_id=home, regions=(REGION,)) as second:
         again = second.create_organization(["platform"])
         assert again.members == {"platform": platform}
+        assert again.id == org.id  # a grant to the organization names it after a restart
         assert function_names(again.assumed_client("platform", "lambda", REGION)) == set()
         assert set(listed_accounts(second)) == {home, platform}
 

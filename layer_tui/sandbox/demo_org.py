@@ -16,6 +16,9 @@ Plain ``--demo`` never makes one, so it starts exactly as fast as it did.
 - ``archive`` still runs functions on ``py-common:1``, but its OrganizationAccountAccessRole is
   gone: it is the account a scan reports it cannot enter.
 
+Only ``checkout`` shares the demo account's opt-in still in progress (ap-southeast-5); the other
+members never asked for it, so ListRegions does not list it for them.
+
 Deterministic (seeded random, dates at ``DEMO_NOW``), so the demo tape replays onto it.
 """
 
@@ -43,6 +46,8 @@ from layer_tui.sandbox.server import Sandbox
 DEMO_MEMBERS = ("platform", "payments", "checkout", "analytics", "archive")
 #: The member whose role is missing.
 UNREACHABLE_MEMBER = "archive"
+#: The member whose opt-in region is still enabling, as the demo account's is.
+OPTING_IN_MEMBER = "checkout"
 SHARED_REGIONS = ("eu-west-1", "us-east-1")
 
 
@@ -100,6 +105,9 @@ def _grant_version(
 def seed_demo_organization(sandbox: Sandbox) -> SandboxOrganization:
     """Creates the organization and seeds its members (see the module's docstring)."""
     org = sandbox.create_organization(DEMO_MEMBERS)
+    for member in DEMO_MEMBERS:
+        if member != OPTING_IN_MEMBER:
+            sandbox.set_regions_of(org.account(member), sandbox.regions.enabled)
     platform = org.account("platform")
     arns: dict[tuple[str, str], list[str]] = {}
     for region in SHARED_REGIONS:

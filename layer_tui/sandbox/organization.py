@@ -4,9 +4,10 @@ Built through moto's Organizations (CreateOrganization, CreateAccount), so ListA
 DescribeOrganization and the organization id a layer grant names are moto's own answers. Each
 member gets the role AWS creates for an account made by the organization,
 ``OrganizationAccountAccessRole``, trusting the management account, and is served by the
-sandbox (``Sandbox.credentials_for``, AssumeRole into that role). Member ids are derived from
-the management account and the member's name, so a demo restarted (or a test rerun) sees the
-same accounts; moto's random ids would make every cache and tape stale.
+sandbox (``Sandbox.credentials_for``, AssumeRole into that role). Member ids and the
+organization id are derived from the management account (and the member's name), so a demo
+restarted (or a test rerun) sees the same accounts and grants; moto's random ids would make
+every cache and tape stale.
 
 Knobs for tests: a member's role removed (AssumeRole then refused as AWS refuses it), a member
 suspended (ListAccounts says SUSPENDED, nothing can be assumed there), a region disabled for
@@ -40,6 +41,23 @@ def member_account_id(management: str, name: str) -> str:
     digest = int(hashlib.sha256(f"{management}/{name}".encode()).hexdigest(), 16)
     candidate = str(10**11 + digest % (9 * 10**11))
     return candidate if candidate != management else str(10**11 + (digest + 1) % (9 * 10**11))
+
+
+def organization_id(management: str) -> str:
+    """``o-`` and 10 lower-case letters or digits, the same every run for one management
+    account: a grant to the organization (taped, cached) must name it again after a restart."""
+    digest = hashlib.sha256(f"organization/{management}".encode()).hexdigest()
+    return f"o-{digest[:10]}"
+
+
+def _settle_organization_id(backend: Any, wanted: str) -> None:
+    """moto draws a random id: give the organization, and what it made with it, the stable one."""
+    organization = backend.org
+    drawn = organization.id
+    organization.id = wanted
+    for made in (*backend.accounts, *backend.ou, *backend.policies):
+        if getattr(made, "organization_id", None) == drawn:
+            made.organization_id = wanted
 
 
 def trust_management(management: str) -> str:
@@ -117,6 +135,7 @@ def create_organization(sandbox: Sandbox, members: Sequence[str]) -> SandboxOrga
     backend = organizations_backends[management]["aws"]
     if backend.org is None:
         backend.create_organization(region=ORGANIZATION_REGION, FeatureSet="ALL")
+        _settle_organization_id(backend, organization_id(management))
         for management_account in backend.accounts:
             if management_account.id == management:
                 management_account.name = MANAGEMENT_NAME

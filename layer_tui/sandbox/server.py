@@ -289,6 +289,15 @@ class Sandbox:
         region was disabled for one of them)."""
         return self._account_regions.get(account_id, self.regions)
 
+    def set_regions_of(
+        self, account_id: str, enabled: Sequence[str], disabled: Sequence[str] = ()
+    ) -> None:
+        """``account_id``'s own regions (an organization's members need not share the
+        management account's opt-ins)."""
+        self._account_regions[account_id] = RegionDirectory(
+            enabled=tuple(dict.fromkeys(enabled)), disabled=tuple(dict.fromkeys(disabled))
+        )
+
     def disable_region(self, account_id: str, region: str) -> None:
         """From now on ``region`` is not enabled for ``account_id`` only: ListRegions lists it
         as still enabling and every call there is refused, as AWS does."""
