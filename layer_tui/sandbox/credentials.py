@@ -62,6 +62,8 @@ class AccountCredentials:
         #: Access key → (account, secret) for the keys ``issue`` made.
         self._issued: dict[str, tuple[str, str]] = {}
         self._by_account: dict[str, tuple[str, str]] = {}
+        #: AssumeRole keys already found in moto, by key (a scan signs thousands of requests).
+        self._assumed: dict[str, str] = {}
 
     @property
     def served(self) -> tuple[str, ...]:
@@ -95,6 +97,7 @@ class AccountCredentials:
             self._served.clear()
             self._issued.clear()
             self._by_account.clear()
+            self._assumed.clear()
         with _claims_lock:
             for account_id in released:
                 if _claims.get(account_id) is self:
@@ -119,13 +122,19 @@ class AccountCredentials:
             return self.home
         with self._lock:
             issued = self._issued.get(access_key)
+            known = self._assumed.get(access_key)
             served = tuple(self._served)
         if issued is not None:
             return issued[0]
+        if known is not None:
+            return known
         if access_key.startswith("ASIA"):
             # Only accounts this sandbox serves: another sandbox's keys stay strangers here.
             for account_id in served:
                 if access_key in iam_backends[account_id]["aws"].access_keys:
+                    with self._lock:
+                        if account_id in self._served:
+                            self._assumed[access_key] = account_id
                     return account_id
         return self.home
 
