@@ -30,8 +30,11 @@ class UncheckedAccount:
     why: str
 
     def describe(self) -> str:
-        return (f"could not check {account_label(self.account, self.name)}: {self.why} "
-                "— its functions may use it")
+        who = account_label(self.account, self.name)
+        # The account's own failure line may name it already ("account … (name): could not
+        # assume …"): said once.
+        why = self.why.removeprefix(f"{who}: ").removeprefix(f"account {self.account}: ")
+        return f"could not check {who} — its functions may use it: {why}"
 
 
 #: Accounts read at once by one check: each has its own rate limiter per region, so the bound

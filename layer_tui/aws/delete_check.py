@@ -19,7 +19,7 @@ version, so it asks for the typed name like a consumer — never taken as safe.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -50,7 +50,17 @@ class Grant:
     #: The account id, the organization id, or ``*``.
     principal: str
 
-    def describe(self) -> str:
+    def describe(self, scanned: Mapping[str, str] | None = None) -> str:
+        """Who, and what that means; ``scanned`` (account → name) when several accounts were
+        read: their functions are listed, only accounts outside the scan are invisible."""
+        if scanned:
+            if self.kind == "account" and self.principal in scanned:
+                return (f"{account_label(self.principal, scanned[self.principal])} — scanned: "
+                        "its functions that use it are listed")
+            who = ("account " + self.principal if self.kind == "account" else
+                   f"organization {self.principal}" if self.kind == "organization" else
+                   "everyone (*)")
+            return f"{who} — accounts outside this scan are not checked and may use it"
         if self.kind == "account":
             return (f"account {self.principal} — its functions are invisible from this "
                     "account")
@@ -139,11 +149,14 @@ class DeleteAssessment:
         account = arn_account(ref.arn)
         return f"{ref.label} in {account_label(account, dict(self.accounts).get(account, ''))}"
 
+    def grant_label(self, grant: Grant) -> str:
+        return grant.describe(dict(self.accounts))
+
     def reasons(self) -> list[str]:
         """One line per dependant, as the dialog and the refusal name them."""
         lines = [f"used by {self.consumer_label(ref)}" for ref in self.consumers]
         lines += [unchecked.describe() for unchecked in self.unchecked]
-        lines += [f"granted to {grant.describe()}" for grant in self.grants]
+        lines += [f"granted to {self.grant_label(grant)}" for grant in self.grants]
         lines += [dependency.describe() for dependency in self.undo_batches]
         return lines
 

@@ -68,7 +68,7 @@ def assessment_lines(reading: DeleteAssessment) -> list[Content]:
         lines += [Content(f"    {visible_line(u.describe())}") for u in reading.unchecked]
     if reading.grants:
         lines.append(Content.styled("  also granted to:", "$text-warning"))
-        lines += [Content(f"    {grant.describe()}") for grant in reading.grants]
+        lines += [Content(f"    {reading.grant_label(grant)}") for grant in reading.grants]
     lines += [Content.styled(f"  {d.describe()}", "$text-warning")
               for d in reading.undo_batches]
     return lines
@@ -88,7 +88,10 @@ def warning_text(readings: Sequence[DeleteAssessment]) -> str:
     if any(r.unchecked for r in readings):
         sentences.append("Some accounts could not be checked now: their functions may use "
                          "it.")
-    if any(r.grants for r in readings):
+    if any(r.grants and r.accounts for r in readings):
+        sentences.append("Accounts outside this scan may use it: their functions are "
+                         "invisible here, and their next deploy would fail too.")
+    elif any(r.grants for r in readings):
         sentences.append("Other accounts may use it: their functions are invisible from this "
                          "account, and their next deploy would fail too.")
     if any(r.undo_batches for r in readings):
