@@ -1,7 +1,9 @@
 """What the browsing screens read: scan progress per region and lookups over an inventory.
 
-Plain data, no widgets: the app owns one ``Inventory`` and one ``RegionScan`` per region and
-every screen derives its rows from them.
+Plain data, no widgets: the app owns one ``Inventory`` and one ``RegionScan`` per (account,
+region) and every screen derives its rows from them. With one account the account of a key is
+"" (the session's own, whatever its id); with several (``--org``, several ``--profile``) it is
+each account's id, and the same region name is scanned, shown and refreshed once per account.
 """
 
 from __future__ import annotations
@@ -14,7 +16,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from layer_tui import clock
-from layer_tui.aws.models import FunctionRef, Inventory, Layer, LayerVersion, RegionInventory
+from layer_tui.aws.models import (
+    AccountSummary,
+    FunctionRef,
+    Inventory,
+    Layer,
+    LayerVersion,
+    RegionInventory,
+)
 from layer_tui.ui.formatting import LayerVersionArn
 
 if TYPE_CHECKING:
@@ -22,6 +31,9 @@ if TYPE_CHECKING:
 
 #: Stages a region passes through while scanning (ScanProgress.stage), plus "cached".
 SCANNING_STAGES = ("queued", "layers", "versions", "functions", "sizes", "aliases")
+
+#: Which scan a ``RegionScan`` is: (account, region). The account is "" with one account.
+ScanKey = tuple[str, str]
 
 
 @dataclass(frozen=True)
@@ -32,10 +44,42 @@ class RegionScan:
     stage: str = "queued"
     done: int = 0
     total: int | None = None
+    #: "" with one account; the account's id with several.
+    account: str = ""
 
     @property
     def running(self) -> bool:
         return self.stage in SCANNING_STAGES
+
+    @property
+    def key(self) -> ScanKey:
+        return (self.account, self.region)
+
+
+@dataclass(frozen=True)
+class AccountScan:
+    """Where one account of several stands: resolving, scanning its regions, done, or failed.
+
+    ``summary.error`` says why an account could not be read at all (its role could not be
+    assumed, it is suspended, its credentials expired): it is then one row, the others go on.
+    """
+
+    summary: AccountSummary
+    #: "queued" (regions not known yet) | "scanning" | "done" | "error".
+    stage: str = "queued"
+
+    @property
+    def running(self) -> bool:
+        return self.stage in ("queued", "scanning")
+
+    @property
+    def failed(self) -> bool:
+        return self.summary.error is not None
+
+
+def region_names(states: Iterable[ScanKey]) -> tuple[str, ...]:
+    """The region names among scan keys (once each, however many accounts scan them)."""
+    return tuple(dict.fromkeys(key[1] for key in states))
 
 
 class ProgressGate:
@@ -74,6 +118,11 @@ _REGION_ERROR_WORDS = {
     "ConnectionDropped": "connection dropped",
     "ExpiredToken": "credentials expired",
     "ExpiredTokenException": "credentials expired",
+    # Why an account of several could not be read at all (aws.accounts).
+    "AssumeRoleFailed": "role cannot be assumed",
+    "AccountSuspended": "account suspended",
+    "NotInOrganization": "not in the organization",
+    "ExpiredCredentials": "credentials expired",
 }
 
 
@@ -81,12 +130,27 @@ def region_error_words(code: str) -> str:
     return _REGION_ERROR_WORDS.get(code, f"error: {code}")
 
 
-def all_regions(inventory: Inventory | None, region: str | None) -> tuple[RegionInventory, ...]:
-    """The scanned regions a screen shows: one region, or every healthy one."""
+def all_regions(
+    inventory: Inventory | None, region: str | None, account: str | None = None
+) -> tuple[RegionInventory, ...]:
+    """The scanned regions a screen shows: one region, or every healthy one.
+
+    With several accounts a region name is every account's region of that name (layers are
+    regional, and a layer of one account is used from the others in the same region) unless
+    ``account`` narrows it to one.
+    """
     if inventory is None:
         return ()
     if region is None:
-        return tuple(r for r in inventory.regions if r.error is None)
+        return tuple(
+            r for r in inventory.regions
+            if r.error is None and (account is None or r.account == account)
+        )
+    if inventory.multi_account:
+        return tuple(
+            r for r in inventory.regions
+            if r.region == region and (account is None or r.account == account)
+        )
     found = inventory.region(region)
     return (found,) if found is not None else ()
 
@@ -167,18 +231,21 @@ class ScanGenerations:
         self._started = 0
         #: The first generation of the current session; older ones belong to a session left.
         self._floor = 0
-        self._by_region: dict[str, int] = {}
+        self._by_region: dict[ScanKey, int] = {}
 
-    def start(self, regions: Iterable[str]) -> int:
+    def start(self, keys: Iterable[ScanKey]) -> int:
+        """A new scan of ``keys`` (account, region); its generation."""
         self._started += 1
-        for region in regions:
-            self._by_region[region] = self._started
+        for key in keys:
+            self._by_region[key] = self._started
         return self._started
 
-    def accept(self, generation: int, region: str) -> bool:
-        if not self.current(generation) or generation < self._by_region.get(region, 0):
+    def accept(self, generation: int, key: ScanKey) -> bool:
+        """Whether a report of scan ``generation`` on ``key`` counts (each account's regions
+        are judged apart: a refresh of one account's region never drops another's)."""
+        if not self.current(generation) or generation < self._by_region.get(key, 0):
             return False
-        self._by_region[region] = generation
+        self._by_region[key] = generation
         return True
 
     def current(self, generation: int) -> bool:

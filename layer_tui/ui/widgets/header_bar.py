@@ -27,8 +27,12 @@ class HeaderInfo:
     read_only: bool = False
     #: The oldest scan among the regions on screen (cached data may be hours old).
     data_as_of: datetime | None = None
-    #: Regions finished and regions asked for, while a scan runs.
+    #: Regions finished and regions asked for, while a scan runs (accounts, with several).
     scanning: tuple[int, int] | None = None
+    #: How many accounts are in view with several (``--org``, several ``--profile``); 0: one.
+    accounts: int = 0
+    #: Of those, how many could not be read at all.
+    failed_accounts: int = 0
 
 
 class HeaderBar(Widget):
@@ -55,8 +59,14 @@ class HeaderBar(Widget):
         info = self.info
         parts: list[str | tuple[str, str]] = [("layer-tui", "bold $accent"), SEPARATOR]
         # The account comes from STS, profile and endpoint from config files: all shown escaped.
-        account = visible_line(info.account or "\N{HORIZONTAL ELLIPSIS}")
-        parts += [("account ", "$text-muted"), (account, "bold")]
+        if info.accounts:
+            noun = "account" if info.accounts == 1 else "accounts"
+            parts += [(f"{info.accounts} ", "bold"), (noun, "$text-muted")]
+            if info.failed_accounts:
+                parts += [(f" ({info.failed_accounts} failed)", "bold $text-error")]
+        else:
+            account = visible_line(info.account or "\N{HORIZONTAL ELLIPSIS}")
+            parts += [("account ", "$text-muted"), (account, "bold")]
         parts += [SEPARATOR, ("profile ", "$text-muted"), (visible_line(info.profile), "bold")]
         if info.endpoint:
             endpoint = visible_line(info.endpoint)
@@ -67,8 +77,10 @@ class HeaderBar(Widget):
             parts += [SEPARATOR, ("scanned ", "$text-muted"), (ago(info.data_as_of), "")]
         if info.scanning is not None:
             done, total = info.scanning
+            what = " accounts" if info.accounts else ""
             parts += [
                 SEPARATOR,
-                (f"\N{CLOCKWISE OPEN CIRCLE ARROW} scanning {done}/{total}", "bold $text-accent"),
+                (f"\N{CLOCKWISE OPEN CIRCLE ARROW} scanning {done}/{total}{what}",
+                 "bold $text-accent"),
             ]
         return Content.assemble(*parts)

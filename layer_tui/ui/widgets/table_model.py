@@ -22,6 +22,9 @@ class Column:
     justify: Literal["left", "right"] = "left"
     #: Names people read rows by: shrunk only once every other column is as narrow as it goes.
     keep: bool = False
+    #: A column that gives way first (the account, with several): down to its label before
+    #: any other column loses a cell.
+    yields: bool = False
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -89,6 +92,11 @@ def fit_widths(
         for width, column in zip(widths, columns, strict=True)
     ]
     excess = sum(widths) + 2 * len(widths) - available
+    for index, column in enumerate(columns):
+        if column.yields and excess > 0:
+            give = min(excess, max(0, widths[index] - floors[index]))
+            widths[index] -= give
+            excess -= give
     shrinkable = [i for i, column in enumerate(columns) if not column.keep]
     while excess > 0 and shrinkable:
         index = max(shrinkable, key=lambda i: widths[i] - floors[i])
