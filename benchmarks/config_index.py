@@ -78,15 +78,12 @@ def items(members: list[str], functions: int) -> list[Any]:
 def serve(args: argparse.Namespace) -> int:
     """The child: a sandbox whose Config index holds the organization's functions."""
     from layer_tui.sandbox import Sandbox
-    from layer_tui.sandbox.config_query import ConfigQuery
 
     members = accounts(args.accounts)
     started = time.perf_counter()
     loaded = items(members, args.functions)
     with Sandbox(account_id=members[0], regions=REGIONS) as sandbox:
-        query = ConfigQuery()
-        query.load(loaded)
-        sandbox.add_interceptor(query)
+        sandbox.config_index.load(loaded)
         sandbox.client("config", REGIONS[0]).put_configuration_aggregator(
             ConfigurationAggregatorName=AGGREGATOR,
             AccountAggregationSources=[{"AccountIds": members, "AllAwsRegions": True}],

@@ -29,9 +29,8 @@ _TRUST = (
 
 
 def serve_config(sandbox: Sandbox) -> ConfigQuery:
-    """The Config query interceptor, added to a started sandbox."""
-    query = ConfigQuery()
-    sandbox.add_interceptor(query)
+    """The sandbox's Config query interceptor (every sandbox serves one)."""
+    query: ConfigQuery = sandbox.config_index
     return query
 
 

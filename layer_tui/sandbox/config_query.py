@@ -211,6 +211,27 @@ class ConfigQuery(Interceptor):
         return ApiReply.json(reply)
 
 
+#: The aggregator the demo organization has (``--demo --index config:demo-org``).
+DEMO_AGGREGATOR = "demo-org"
+
+
+def put_organization_aggregator(
+    account: str, regions: Iterable[str], name: str = DEMO_AGGREGATOR
+) -> None:
+    """An aggregator over ``account``'s organization, every region, in each of ``regions``
+    (aggregators are regional; the app looks in its home region)."""
+    from moto.config.models import config_backends
+
+    for region in regions:
+        config_backends[account][region].put_configuration_aggregator({
+            "ConfigurationAggregatorName": name,
+            "OrganizationAggregationSource": {
+                "RoleArn": f"arn:aws:iam::{account}:role/config-aggregator",
+                "AllAwsRegions": True,
+            },
+        })
+
+
 def recorded_functions(accounts: Iterable[str] | None = None) -> list[ConfigurationItem]:
     """Every ``$LATEST`` in moto's Lambda state (of ``accounts``, or all), as Config records it:
     captured when it last changed."""

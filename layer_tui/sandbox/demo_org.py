@@ -38,6 +38,7 @@ from layer_tui.sandbox.backends import (
     publish_layer_version,
 )
 from layer_tui.sandbox.calls import ApiCall, ApiReply, Interceptor
+from layer_tui.sandbox.config_query import put_organization_aggregator
 from layer_tui.sandbox.org_estate import grant
 from layer_tui.sandbox.organization import SandboxOrganization
 from layer_tui.sandbox.seed import DEMO_NOW
@@ -130,6 +131,8 @@ def seed_demo_organization(sandbox: Sandbox) -> SandboxOrganization:
         for region, count in regions.items():
             _seed_workload(sandbox, org, account, member, region, count, rng, arns)
     org.remove_role(UNREACHABLE_MEMBER)
+    # --demo --index config:demo-org: the organization's functions through AWS Config.
+    put_organization_aggregator(sandbox.account_id, sandbox.regions.enabled)
     return org
 
 

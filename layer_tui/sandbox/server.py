@@ -29,6 +29,7 @@ from moto.moto_server.werkzeug_app import (
 from werkzeug.serving import ThreadedWSGIServer
 
 from layer_tui.sandbox.calls import Interceptor, profile_free_session
+from layer_tui.sandbox.config_query import ConfigQuery
 from layer_tui.sandbox.content import ContentServer, ContentSigner
 from layer_tui.sandbox.credentials import AccountCredentials, forget_accounts
 from layer_tui.sandbox.faults import DroppedConnection, Faults
@@ -194,6 +195,9 @@ class Sandbox:
         self.revisions = FunctionRevisions()
         #: S3 object reads: refused by a bucket policy's Deny as AWS does, bytes counted.
         self.s3_objects = S3ObjectReads()
+        #: AWS Config's aggregator queries over every account's functions; ``freeze`` makes
+        #: it lag as Config does.
+        self.config_index = ConfigQuery()
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -224,6 +228,7 @@ class Sandbox:
                     LayerPermissions(),
                     self.s3_objects,
                     OrganizationAccess(),
+                    self.config_index,
                 ],
                 expire_content_urls=self.expire_content_urls,
             )
