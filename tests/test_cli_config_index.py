@@ -10,6 +10,9 @@ no scan; a region the aggregator lacks is one warning and the inventory is still
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -153,3 +156,25 @@ def test_an_organization_member_that_cannot_be_scanned_is_seen_through_the_index
         ("a-fn", None), ("b-fn", "AWS Config"),
     ]
     assert f":{lost}:function:b-fn" in next(c["arn"] for c in consumers if c["function"] == "b-fn")
+
+
+def test_the_demo_organization_answers_through_its_aggregator(tmp_path: Any) -> None:
+    """Attack: in the demo, archive's role is missing, so no scan reads its functions on
+    platform's py-common:1. Promise: --demo --org --index config:demo-org lists them, marked
+    from AWS Config, and says how many it added."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(AWS_EC2_METADATA_DISABLED="true", XDG_CACHE_HOME=str(tmp_path / "cache"),
+               XDG_STATE_HOME=str(tmp_path / "state"), XDG_DATA_HOME=str(tmp_path / "data"))
+    result = subprocess.run(
+        [sys.executable, "-m", "layer_tui", "--demo", "--org", "--index", "config:demo-org",
+         "inventory", "--json"], capture_output=True, text=True, timeout=120, env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    archive = next(a["account"] for a in document["accounts"] if a["name"] == "archive")
+    marked = [c for account in document["accounts"] for region in account["regions"]
+              for layer in region["layers"] for v in layer["versions"] for c in v["consumers"]
+              if c.get("from") == "AWS Config"]
+    assert marked and all(f":{archive}:function:" in c["arn"] for c in marked)
+    assert f"{len(marked)} consumers in accounts not scanned added from AWS Config" \
+        in result.stderr
