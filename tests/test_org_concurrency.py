@@ -35,13 +35,18 @@ class InFlight(Interceptor):
         self.now = 0
         self.peak = 0
         self.stuck_waiting = threading.Event()
+        self.assumes_held = 0
         self._lock = threading.Lock()
 
     def before(self, call: ApiCall) -> ApiReply | None:
         with self._lock:
             self.now += 1
             self.peak = max(self.peak, self.now)
-        if call.account_id in self.stuck and call.service == "lambda":
+        role = call.param("RoleArn") or "" if call.operation == "AssumeRole" else ""
+        if role and role.split(":")[4] in self.stuck:
+            self.assumes_held += 1
+            self.released.wait(5)  # far past the session's timeout, then answered
+        elif call.account_id in self.stuck and call.service == "lambda":
             self.stuck_waiting.set()
             self.released.wait(30)
         elif self.hold:
@@ -134,3 +139,26 @@ def test_a_stuck_account_delays_no_other_and_fails_after_its_own_timeout(
     for account in others - {sandbox.account_id}:
         whole = inventory.region(REGION, account)
         assert whole is not None and whole.error is None and len(whole.layers) == 3
+
+
+def test_an_assume_role_that_hangs_fails_on_the_sessions_timeout(
+    org: tuple[Sandbox, dict[str, str], InFlight],
+) -> None:
+    """Attack: one member's STS AssumeRole never answers, and resolving the organization
+    waits for it on botocore's defaults (a minute a try, several tries) before anything is
+    scanned. Promise: that AssumeRole keeps the session's own timeout and retries (here 2 s
+    a try, one retry), the member becomes one row with why, and every other member resolves."""
+    sandbox, members, counter = org
+    counter.stuck = {members["three"]}
+    config = SessionConfig(endpoint_url=sandbox.endpoint_url, regions=(REGION,), org=True,
+                           read_timeout=2.0, max_attempts=1)
+    accounts = resolve_accounts(config)
+    counter.released.set()
+    by_id = {s.account: s for s in accounts.summaries()}
+    stuck = by_id[members["three"]]
+    assert stuck.error is not None and stuck.error.code == "AssumeRoleFailed"
+    assert "EndpointTimeout" in stuck.error.message
+    # botocore's max_attempts counts the retries: one retry, as every other call of the session.
+    assert counter.assumes_held == 2
+    for name in ("one", "two", "four"):
+        assert by_id[members[name]].error is None and accounts.get(members[name]) is not None

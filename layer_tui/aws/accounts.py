@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import partial
 
+from botocore.config import Config
 from botocore.credentials import AssumeRoleCredentialFetcher, RefreshableCredentials
 from botocore.exceptions import (
     BotoCoreError,
@@ -293,6 +294,13 @@ def assumed_role_credentials(source: AwsSession, role_arn: str) -> RefreshableCr
         botocore_session.create_client,
         region_name=config.regions[0] if config.regions else HOME_REGION,
         endpoint_url=config.endpoint_url,
+        # The session's own timeouts and retries: an account whose AssumeRole hangs holds up
+        # the start no longer than any other call would.
+        config=Config(
+            retries={"mode": "standard", "max_attempts": config.max_attempts},
+            connect_timeout=config.connect_timeout,
+            read_timeout=config.read_timeout,
+        ),
     )
     fetcher = AssumeRoleCredentialFetcher(
         creator,
