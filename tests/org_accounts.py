@@ -34,11 +34,8 @@ class Reach:
     sessions: dict[str, AwsSession | None]
     names: dict[str, str] = field(default_factory=dict)
     errors: dict[str, RegionError] = field(default_factory=dict)
-    #: Every account whose session was asked for, in order (to see who was reached).
-    asked: list[str] = field(default_factory=list)
 
     def get(self, account_id: str) -> AwsSession | None:
-        self.asked.append(account_id)
         return None if account_id in self.errors else self.sessions.get(account_id)
 
     def summaries(self) -> tuple[AccountSummary, ...]:
