@@ -14,6 +14,7 @@ import json
 import os
 import re
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -159,7 +160,8 @@ class ConfigIndex:
                          REGION_MAX_PAGES)
 
     def _ask(
-        self, region: str, condition: str, uses: Any, max_pages: int | None = None
+        self, region: str, condition: str, uses: Callable[[str], bool],
+        max_pages: int | None = None,
     ) -> IndexAnswer:
         aggregator = self.aggregator()
         if not aggregator.covers(region):
