@@ -30,11 +30,16 @@ from org_accounts import (
     versions_left,
 )
 
-from layer_tui.aws.delete_check import DeleteAssessment, DeleteCheckChanged, assess_delete
+from layer_tui.aws.delete_check import (
+    DeleteAssessment,
+    DeleteCheckChanged,
+    assess_delete,
+    assess_deletes,
+)
 from layer_tui.aws.index_consumers import IndexedConsumer
 from layer_tui.aws.inventory import scan_region
 from layer_tui.aws.models import LayerVersion, RegionError
-from layer_tui.aws.operations import LayerOperations
+from layer_tui.aws.operations import LayerOperations, plan_keep_newest
 from layer_tui.aws.recovery import recover
 from layer_tui.aws.repin import apply_repin, plan_repin
 from layer_tui.aws.undo import apply_undo, plan_undo
@@ -170,6 +175,25 @@ def test_an_account_that_could_not_be_reached_at_all_asks_for_the_typed_name(
     (line,) = [e for e in ops.journal.entries()
                if e.action == "DeleteLayerVersion" and e.phase == "before"]
     assert line.extra["unchecked"] == [workload.account_id]
+
+
+def test_keep_newest_plans_no_version_while_an_account_cannot_be_checked(
+    boxes: tuple[Sandbox, Sandbox], tmp_path: Path
+) -> None:
+    """Attack: keep-newest 1 on otel (three versions, no consumer the platform can see) while
+    the workload account cannot be read. Promise: no old version is planned for deletion — an
+    account not checked may use any of them."""
+    platform, workload = boxes
+    publish(platform, "otel", 3)
+    reach = Reach({platform.account_id: session_on(platform), workload.account_id: None},
+                  errors={workload.account_id: RegionError("AccessDenied", "role missing")})
+    _, ops = estate_ops(platform, workload, tmp_path, reach)
+    versions = [version_of(ops, "otel", n) for n in (1, 2, 3)]
+
+    readings = assess_deletes(ops.session, ops.journal, versions, accounts=ops.accounts)
+
+    assert plan_keep_newest(versions, 1, readings) == []
+    assert all(r.unchecked for r in readings.values())
 
 
 @pytest.mark.parametrize("several", [False, True], ids=["one-account", "several-accounts"])
