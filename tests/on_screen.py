@@ -3,11 +3,31 @@ accessors and the app's record of what it said, never Textual's private attribut
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from textual.app import App
+from textual.screen import Screen
 from waiting import rows_ready, wait_until
 
 from layer_tui.ui.widgets import ResourceTable
+
+
+class DialogHost(App[None]):
+    """The smallest app a dialog opens on (given made, or as a function that makes it once the
+    app runs); records what the dialog dismissed with."""
+
+    CSS = "Screen { background: $surface; }"
+    #: The title the dialog snapshots were taken under (a snapshot's SVG names its app).
+    TITLE = "Host"
+
+    def __init__(self, dialog: Screen[Any] | Callable[[], Screen[Any]]) -> None:
+        super().__init__()
+        self.make_dialog = dialog if not isinstance(dialog, Screen) else (lambda: dialog)
+        self.results: list[Any] = []
+
+    def on_mount(self) -> None:
+        self.push_screen(self.make_dialog(), self.results.append)
 
 
 def table(app: Any) -> ResourceTable:

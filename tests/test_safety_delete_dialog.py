@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from on_screen import DialogHost as Host
 from test_safety_delete_live import (
     OTHER_ACCOUNT,
     REGION,
@@ -59,16 +60,6 @@ def box() -> Iterator[Sandbox]:
         yield started
 
 
-class Host(App[None]):
-    """The smallest app a dialog opens on; records what the dialog dismissed with."""
-
-    def __init__(self, dialog: Any) -> None:
-        super().__init__()
-        self.dialog = dialog
-        self.results: list[Any] = []
-
-    def on_mount(self) -> None:
-        self.push_screen(self.dialog, self.results.append)
 
 
 def shown(app: App[Any]) -> str:

@@ -6,14 +6,14 @@ import base64
 import hashlib
 import io
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from on_screen import DialogHost as Host
 from textual.app import App
 from textual.pilot import Pilot
-from textual.screen import Screen
 from textual.widgets import Input
 from textual.worker import WorkerState
 from ui_fixtures import NOW, pilot_test
@@ -51,18 +51,6 @@ def snap_box() -> Iterator[Sandbox]:
 # -- helpers ------------------------------------------------------------------------------------
 
 
-class Host(App[None]):
-    """The smallest app a dialog can open on; records what the dialog dismissed with."""
-
-    CSS = "Screen { background: $surface; }"
-
-    def __init__(self, make_dialog: Callable[[], Screen[Any]]) -> None:
-        super().__init__()
-        self.make_dialog = make_dialog
-        self.results: list[Any] = []
-
-    def on_mount(self) -> None:
-        self.push_screen(self.make_dialog(), self.results.append)
 
 
 def make_ops(box: Sandbox, tmp_path: Path, *, read_only: bool = False) -> LayerOperations:

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from on_screen import DialogHost as Host
 from textual.app import App
 from textual.pilot import Pilot
-from textual.screen import Screen
 from textual.worker import WorkerState
 from ui_fixtures import NOW, pilot_test
 
@@ -39,15 +39,6 @@ def box() -> Iterator[Sandbox]:
         yield started
 
 
-class Host(App[None]):
-    CSS = "Screen { background: $surface; }"
-
-    def __init__(self, make_dialog: Callable[[], Screen[Any]]) -> None:
-        super().__init__()
-        self.make_dialog = make_dialog
-
-    def on_mount(self) -> None:
-        self.push_screen(self.make_dialog())
 
 
 def estate(box: Sandbox) -> list[str]:
