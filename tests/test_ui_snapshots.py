@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from ui_fixtures import NOW, make_app
-from waiting import press_and_wait, settle
+from waiting import press_and_wait, settle, wait_until
 
 SIZE = (120, 40)
 pytestmark = pytest.mark.frozen_clock(NOW)
@@ -76,3 +76,28 @@ def test_help_screen(snap_compare: Any) -> None:
     assert snap_compare(
         make_app(), terminal_size=SIZE, run_before=after("down", "enter", "question_mark")
     )
+
+
+def test_regions_screen_of_three_accounts_one_failed(snap_compare: Any) -> None:
+    """``--org --accounts`` of platform, orders and legacy (whose role is missing) on the
+    sandbox's organization, its management account's id fixed so the ids are the same every
+    run: account x region, legacy one row with its reason, the header's "3 accounts"."""
+    from layer_tui.aws.session import SessionConfig
+    from layer_tui.sandbox import Sandbox
+    from layer_tui.sandbox.org_estate import ESTATE_MEMBERS, SHARED_REGION, seed_shared_layers
+    from layer_tui.ui.app import LayerTuiApp
+
+    with Sandbox(account_id="210987654321") as box:
+        organization = box.create_organization(ESTATE_MEMBERS)
+        seed_shared_layers(box, organization)
+        chosen = tuple(organization.account(m) for m in ("platform", "orders", "legacy"))
+        config = SessionConfig(org=True, accounts=chosen, endpoint_url=box.endpoint_url,
+                               regions=(SHARED_REGION,))
+        app = LayerTuiApp(config, endpoint_label="sandbox")
+
+        async def scanned(pilot: Any) -> None:
+            await wait_until(pilot, lambda: len(app.account_scans) == 3 and not any(
+                a.running for a in app.account_scans.values()), what="every account scanned")
+            await after()(pilot)
+
+        assert snap_compare(app, terminal_size=SIZE, run_before=scanned)

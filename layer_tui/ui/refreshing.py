@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from layer_tui.ui.state import RegionScan
+from layer_tui.ui.state import RegionScan, ScanKey, region_names
 
 ELLIPSIS = "\N{HORIZONTAL ELLIPSIS}"
 
@@ -21,7 +21,8 @@ ELLIPSIS = "\N{HORIZONTAL ELLIPSIS}"
 class ScanningApp(Protocol):
     """What a refresh needs from the app."""
 
-    scan_states: dict[str, RegionScan]
+    @property
+    def scan_states(self) -> Mapping[ScanKey, RegionScan]: ...
 
     def start_scan(self, regions: Sequence[str] | None = None) -> None: ...
 
@@ -56,20 +57,23 @@ class RefreshNotices:
 
     def start(self, regions: Sequence[str] | None, why: str = "") -> None:
         self.app.start_scan(regions)
-        scope = tuple(regions) if regions else tuple(self.app.scan_states)
+        scope = tuple(regions) if regions else region_names(self.app.scan_states)
         label = regions_label(scope)
         self.app.notify(f"refreshing {label}{why}{ELLIPSIS}", timeout=4)
         if not any(p.regions == scope for p in self.pending):
             self.pending.append(_Pending(scope, label))
         self._states_changed(self.app.scan_states)  # nothing to scan: done at once
 
-    def _states_changed(self, states: Mapping[str, RegionScan]) -> None:
+    def _states_changed(self, states: Mapping[ScanKey, RegionScan]) -> None:
         for pending in list(self.pending):
-            scans = [states.get(region) for region in pending.regions]
-            if any(scan is None or scan.running for scan in scans):
+            # A region of several accounts has landed once every account's scan of it has.
+            scans = {region: [s for key, s in states.items() if key[1] == region]
+                     for region in pending.regions}
+            if any(not found or any(s.running for s in found) for found in scans.values()):
                 continue
             self.pending.remove(pending)
-            failed = [scan.region for scan in scans if scan is not None and scan.stage == "error"]
+            failed = [region for region, found in scans.items()
+                      if any(s.stage == "error" for s in found)]
             read = [region for region in pending.regions if region not in failed]
             if not failed:
                 self.app.notify(f"refreshed {pending.label}", timeout=4)

@@ -66,13 +66,11 @@ def natural_widths(columns: Sequence[Column], rows: Sequence[TableRow]) -> tuple
 
 
 def fixed_count(columns: Sequence[Column]) -> int:
-    """How many leading columns stay put when the table scrolls sideways: up to the name
-    people read rows by (a keep column among the first two, e.g. Region then Layer), else
-    the first column alone."""
-    for index, column in enumerate(columns[:2]):
-        if column.keep:
-            return index + 1
-    return min(1, len(columns))
+    """How many leading columns stay put when the table scrolls sideways: up to the last
+    name people read rows by among the first two (Region then Layer; Account and Region),
+    else the first column alone."""
+    kept = [index + 1 for index, column in enumerate(columns[:2]) if column.keep]
+    return kept[-1] if kept else min(1, len(columns))
 
 
 def fit_widths(

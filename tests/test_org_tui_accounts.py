@@ -1,0 +1,181 @@
+"""The TUI over several accounts: every account scanned, one failed account one row, an Account
+column that names consumers in other accounts and that the filter finds by name and by id.
+
+Pilot tests against the sandbox's organization (``org_estate``, tests/conftest.py): the
+management account and members platform, orders, billing and legacy, in us-east-1; platform
+publishes otel and auth, orders and billing use them, legacy's role is missing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from on_screen import row_text, said, shown_keys, table
+from ui_fixtures import pilot_test
+from waiting import press_and_wait, settle, wait_until
+
+from layer_tui.aws.session import SessionConfig
+from layer_tui.sandbox.org_estate import SHARED_REGION, SharedLayers
+from layer_tui.ui.app import LayerTuiApp
+from layer_tui.ui.screens.consumers import ConsumersScreen
+from layer_tui.ui.screens.regions import RegionsScreen
+from layer_tui.ui.widgets import HeaderBar
+
+SIZE = (160, 40)
+SMALL = (80, 24)
+
+
+def org_app(estate: SharedLayers, **options: Any) -> LayerTuiApp:
+    config = SessionConfig(org=True, endpoint_url=estate.sandbox.endpoint_url,
+                           regions=(SHARED_REGION,), **options)
+    return LayerTuiApp(config, endpoint_label="sandbox")
+
+
+async def scanned(pilot: Any, app: LayerTuiApp) -> None:
+    """Every account resolved and scanned (the scan starts after the first paint), then the
+    rows built."""
+    def done() -> bool:
+        accounts = app.account_scans.values()
+        return bool(accounts) and not any(a.running for a in accounts) and not any(
+            s.running for s in app.scan_states.values())
+
+    await wait_until(pilot, done, what="every account scanned")
+    await settle(pilot)
+
+
+def header_text(app: LayerTuiApp) -> str:
+    return str(app.screen.query_one(HeaderBar).render())
+
+
+@pilot_test
+async def test_every_account_is_scanned_and_the_one_without_its_role_is_one_row(
+    org_estate: SharedLayers,
+) -> None:
+    """Attack: ``--org`` over five accounts, one (legacy) whose role cannot be assumed. The
+    app scanned only the caller's account (or stopped at the first failure).
+    Promise: the regions screen lists account x region for the four reachable accounts, each
+    "ok"; legacy is one row saying its role cannot be assumed; the header says 5 accounts
+    (1 failed); enter on legacy's row says the whole reason."""
+    app = org_app(org_estate)
+    async with app.run_test(size=SIZE) as pilot:
+        await scanned(pilot, app)
+        assert isinstance(app.screen, RegionsScreen)
+        legacy = org_estate.account("legacy")
+        reachable = [org_estate.sandbox.account_id,
+                     *(org_estate.account(m) for m in ("platform", "orders", "billing"))]
+        keys = shown_keys(app)
+        assert sorted(keys) == sorted([*(f"{a}/{SHARED_REGION}" for a in reachable), legacy])
+        for account in reachable:
+            line = row_text(app, f"{account}/{SHARED_REGION}")
+            assert " ok " in f" {line} ", line
+        assert "platform" in row_text(app, f"{org_estate.account('platform')}/{SHARED_REGION}")
+        assert "role cannot be assumed" in row_text(app, legacy)
+        assert "legacy" in row_text(app, legacy)
+        header = header_text(app)
+        assert "5 accounts" in header and "(1 failed)" in header, header
+        assert table(app).select_key(legacy)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: any("OrganizationAccountAccessRole" in line
+                                            for line in said(app)), what="the reason said")
+
+
+@pilot_test
+async def test_consumers_in_other_accounts_are_named_and_found_by_name_or_id(
+    org_estate: SharedLayers,
+) -> None:
+    """Attack: platform's otel:1 is used only from other accounts (orders, billing). The
+    consumers screen said "no function uses this version", or listed the functions without
+    saying whose they are, and ``/`` could not find them by account.
+    Promise: otel:1's consumers are orders-api and billing-report, each row naming its
+    account ("orders", "billing"); ``/billing`` and ``/<billing's id>`` both leave
+    billing-report alone."""
+    otel_1 = org_estate.layers["otel:1"]
+    app = org_app(org_estate)
+    async with app.run_test(size=SIZE) as pilot:
+        await scanned(pilot, app)
+        app.push_screen(ConsumersScreen(otel_1))
+        await wait_until(pilot, lambda: isinstance(app.screen, ConsumersScreen)
+                         and app.screen.rows_ready and shown_keys(app), what="otel:1's consumers")
+        rows = {key.rsplit(":", 1)[-1]: row_text(app, key) for key in shown_keys(app)}
+        assert set(rows) == {"orders-api", "billing-report"}, rows
+        assert "orders" in rows["orders-api"].split("orders-api", 1)[1]
+        assert "billing" in rows["billing-report"].split("billing-report", 1)[1]
+        billing = org_estate.account("billing")
+        for needle in ("billing", billing):
+            await press_and_wait(pilot, "slash", *needle, "enter")
+            assert [k.rsplit(":", 1)[-1] for k in shown_keys(app)] == ["billing-report"], needle
+            await press_and_wait(pilot, "escape")  # clears the filter
+            assert len(shown_keys(app)) == 2
+
+
+@pilot_test
+async def test_a_region_not_enabled_for_one_account_is_its_row_and_the_others_complete(
+    org_estate: SharedLayers,
+) -> None:
+    """Attack: us-east-1 is not enabled for billing only. The failure showed for every
+    account, or hid billing's row, or held the others' scans.
+    Promise: billing's us-east-1 row says it is not enabled; every other reachable account's
+    row is ok and platform's otel is listed with its consumers in orders."""
+    org_estate.organization.disable_region("billing", SHARED_REGION)
+    app = org_app(org_estate)
+    async with app.run_test(size=SIZE) as pilot:
+        await scanned(pilot, app)
+        billing = org_estate.account("billing")
+        assert "not enabled" in row_text(app, f"{billing}/{SHARED_REGION}")
+        for member in ("platform", "orders"):
+            line = row_text(app, f"{org_estate.account(member)}/{SHARED_REGION}")
+            assert " ok " in f" {line} ", line
+        inventory = app.inventory
+        assert inventory is not None
+        platform = inventory.region(SHARED_REGION, org_estate.account("platform"))
+        assert platform is not None
+        otel = next(layer for layer in platform.layers if layer.name == "otel")
+        users = {c.function for v in otel.versions for c in v.consumers}
+        assert users == {"orders-api", "orders-worker"}, users
+
+
+@pilot_test
+async def test_the_account_column_gives_way_first_at_80x24(org_estate: SharedLayers) -> None:
+    """Attack: the consumers screen at 80x24 with an Account column: the function names were
+    cut to make room for it.
+    Promise: every function name is whole at 80 columns; the Account column is no wider
+    than its label."""
+    otel_1 = org_estate.layers["otel:1"]
+    app = org_app(org_estate)
+    async with app.run_test(size=SMALL) as pilot:
+        await scanned(pilot, app)
+        app.push_screen(ConsumersScreen(otel_1))
+        await wait_until(pilot, lambda: isinstance(app.screen, ConsumersScreen)
+                         and app.screen.rows_ready and shown_keys(app), what="otel:1's consumers")
+        await pilot.pause()
+        shown = table(app)
+        names = {key: key.rsplit(":", 1)[-1] for key in shown_keys(app)}
+        for y, key in enumerate(k.key for k in shown.shown_rows):
+            line = shown.render_line(y + 1).text
+            assert line.split()[0] == names[key], line
+        account = [c.key for c in shown.columns].index("account")
+        assert shown._widths[account] <= len("Account") + 2
+
+
+@pilot_test
+async def test_a_refresh_rescans_the_region_in_every_account_and_says_when_all_landed(
+    org_estate: SharedLayers,
+) -> None:
+    """Attack: ``r`` on the regions screen with several accounts. Keyed by region alone, the
+    first account's answer ended the refresh (or dropped the others' reports as stale), and
+    "refreshed" was said while the other accounts were still scanning.
+    Promise: every reachable account's us-east-1 is scanned again (each row back to ok), and
+    "refreshed" is said once all of them have landed."""
+    app = org_app(org_estate)
+    async with app.run_test(size=SIZE) as pilot:
+        await scanned(pilot, app)
+        before = {key: state.stage for key, state in app.scan_states.items()}
+        assert len(before) == 4 and set(before.values()) == {"done"}, before
+        await pilot.press("r")
+        await wait_until(pilot, lambda: any(line.startswith("refreshed") for line in said(app)),
+                         what="the refresh said done")
+        assert all(not state.running for state in app.scan_states.values())
+        assert set(app.scan_states) == set(before)
+        for key in before:
+            line = row_text(app, f"{key[0]}/{key[1]}")
+            assert " ok " in f" {line} ", line
