@@ -15,6 +15,7 @@ from ui_fixtures import pilot_test
 from waiting import press_and_wait, settle, wait_until
 
 from layer_tui.aws.session import SessionConfig
+from layer_tui.sandbox import Sandbox
 from layer_tui.sandbox.org_estate import SHARED_REGION, SharedLayers
 from layer_tui.ui.app import LayerTuiApp
 from layer_tui.ui.screens.consumers import ConsumersScreen
@@ -179,3 +180,20 @@ async def test_a_refresh_rescans_the_region_in_every_account_and_says_when_all_l
         for key in before:
             line = row_text(app, f"{key[0]}/{key[1]}")
             assert " ok " in f" {line} ", line
+
+
+@pilot_test
+async def test_an_account_outside_any_organization_is_shown_alone_and_says_why(
+    sandbox: Sandbox,
+) -> None:
+    """Attack: ``--org`` from an account that is in no AWS Organization. The app showed
+    nothing (or a traceback), or showed the account without a word on why it is alone.
+    Promise: the caller's account is scanned and listed, and the app says in one line that it
+    is not in an organization, so it is shown alone."""
+    config = SessionConfig(org=True, endpoint_url=sandbox.endpoint_url, regions=(SHARED_REGION,))
+    app = LayerTuiApp(config, endpoint_label="sandbox")
+    async with app.run_test(size=SIZE) as pilot:
+        await scanned(pilot, app)
+        assert shown_keys(app) == [f"{sandbox.account_id}/{SHARED_REGION}"]
+        notes = [line for line in said(app) if "not in an AWS Organization" in line]
+        assert len(notes) == 1 and "\n" not in notes[0], said(app)

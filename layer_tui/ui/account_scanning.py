@@ -76,6 +76,9 @@ class AccountsResolved(Message):
     profile: str
     endpoint: str | None
     cached: tuple[RegionInventory, ...]
+    #: Why the organization itself could not be listed (the caller's account is then shown
+    #: alone), in one line.
+    problem: str | None = None
 
 
 @dataclass
@@ -106,6 +109,8 @@ class AccountScanning:
     _accounts_factory: Callable[[Any], Any]
     _accounts: AccountSessions | None
     _accounts_lock: threading.Lock
+    #: What the last resolution said of the organization itself (said once, not each scan).
+    _accounts_problem: str | None = None
     _ensure_session: Callable[[], Any]
     settle_interrupted_work: Callable[[], object]
     _update_header: Callable[[], None]
@@ -196,7 +201,7 @@ class AccountScanning:
         known = sized_versions(shown)
         self.post_message(AccountsResolved(
             generation, summaries, home_account, home.profile_label, home.endpoint_label,
-            tuple(cached),
+            tuple(cached), problem.message if (problem := accounts.problem) else None,
         ))  # fmt: skip
         if not reachable:
             return
@@ -234,6 +239,9 @@ class AccountScanning:
             return
         if message.home != self._account:
             self.settle_interrupted_work()
+        if message.problem and message.problem != self._accounts_problem:
+            self.notify(message.problem, title="Organization", severity="warning", timeout=20)
+        self._accounts_problem = message.problem
         self._account, self._profile, self._endpoint = (
             message.home, message.profile, message.endpoint
         )
