@@ -7,19 +7,21 @@ import os
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import boto3
-import botocore.session
-from botocore.config import Config
-from botocore.configprovider import ConstantProvider
-from botocore.credentials import CredentialProvider, CredentialResolver, Credentials
 from botocore.exceptions import BotoCoreError, ClientError
 
 from layer_tui.aws import guards
 from layer_tui.aws.errors import describe, error_code
 from layer_tui.aws.guards import ForeignAccountError, ReadOnlyError
 from layer_tui.aws.request_cap import DEFAULT_REQUEST_CAP, RequestCap, request_cap, set_request_cap
+
+if TYPE_CHECKING:
+    # boto3 and botocore's sessions load with the first session made, not with this module:
+    # the TUI's first screen imports the core but needs no client (a fifth of a second saved
+    # before it is painted; the scan worker imports them after).
+    import botocore.session
+    from botocore.credentials import Credentials
 
 #: Where account-wide calls (STS, account, ec2:DescribeRegions) go when no region is set.
 HOME_REGION = "us-east-1"
@@ -160,6 +162,9 @@ class AwsSession:
         account: str | None = None,
         data_loader: Any = None,
     ) -> None:
+        import boto3
+        from botocore.config import Config
+
         self.config = config
         self._account: str | None = account
         try:
@@ -229,6 +234,8 @@ class AwsSession:
     def account_id(self) -> str:
         """The account behind the credentials (one STS call, then cached)."""
         if self._account is None:
+            from botocore.config import Config
+
             home = self.config.regions[0] if self.config.regions else HOME_REGION
             # The first call decides whether the endpoint is there at all: keep it short so an
             # unreachable or silent endpoint fails in about ten seconds, not a minute.
@@ -295,18 +302,18 @@ class AwsSession:
         return sorted(self._boto.get_available_regions("lambda"))
 
 
-class _FixedCredentials(CredentialProvider):  # type: ignore[misc]
+def _fixed_credentials(credentials: Credentials) -> Any:
     """A credential chain of one link: the credentials it was made with (an assumed role's)."""
+    from botocore.credentials import CredentialProvider, CredentialResolver
 
-    METHOD = "assume-role"
-    CANONICAL_NAME = "layer-tui-assumed-role"
+    class FixedCredentials(CredentialProvider):  # type: ignore[misc]
+        METHOD = "assume-role"
+        CANONICAL_NAME = "layer-tui-assumed-role"
 
-    def __init__(self, credentials: Credentials) -> None:
-        super().__init__()
-        self._credentials = credentials
+        def load(self) -> Credentials:
+            return credentials
 
-    def load(self) -> Credentials:
-        return self._credentials
+    return CredentialResolver([FixedCredentials()])
 
 
 def _session_with(
@@ -314,11 +321,12 @@ def _session_with(
 ) -> botocore.session.Session:
     """A botocore session whose only credentials are ``credentials``: no profile, variable or
     file can stand in for them (an account's session must be that account's alone)."""
+    import botocore.session
+
     session = _unconfigured_botocore_session() if config.demo else botocore.session.Session(
         profile=config.profile
     )
-    session.register_component("credential_provider",
-                               CredentialResolver([_FixedCredentials(credentials)]))
+    session.register_component("credential_provider", _fixed_credentials(credentials))
     if data_loader is not None:
         # Service models are read and parsed once for every account, not once per account.
         session.register_component("data_loader", data_loader)
@@ -327,6 +335,9 @@ def _session_with(
 
 def _unconfigured_botocore_session() -> botocore.session.Session:
     """A botocore session that reads no profile variable and no configuration file."""
+    import botocore.session
+    from botocore.configprovider import ConstantProvider
+
     session = botocore.session.Session()
     config_store = session.get_component("config_store")
     config_store.set_config_provider("profile", ConstantProvider(None))

@@ -197,7 +197,9 @@ class LayerTuiApp(SafeNotifications, Navigation, ChangeActions, CommandLineActio
         apply_user_keymap(self)
         self._update_header()
         self.push_screen(RegionsScreen())
-        self.start_scan(self.config.regions or None)
+        # After the first paint: the scan's worker imports boto3, makes the session and reads
+        # the cache, which would otherwise hold the interpreter while the first screen is drawn.
+        self.call_after_refresh(self.start_scan, self.config.regions or None)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "refuse_change":  # the read-only twin of each change's key
