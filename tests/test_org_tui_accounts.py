@@ -197,3 +197,33 @@ async def test_an_account_outside_any_organization_is_shown_alone_and_says_why(
         assert shown_keys(app) == [f"{sandbox.account_id}/{SHARED_REGION}"]
         notes = [line for line in said(app) if "not in an AWS Organization" in line]
         assert len(notes) == 1 and "\n" not in notes[0], said(app)
+
+
+@pilot_test
+async def test_history_names_each_changes_account_and_the_filter_finds_its_id(
+    org_estate: SharedLayers,
+) -> None:
+    """Attack: the journal holds changes made in two member accounts. With several accounts
+    in view the history showed bare ids only (or the names only, and ``/<id>`` found nothing).
+    Promise: each row names its account (orders, billing); ``/<billing's id>`` leaves
+    billing's change alone."""
+    from layer_tui.aws.journal import Journal
+    from layer_tui.ui.screens.history import HistoryScreen
+
+    journal = Journal()
+    for member in ("orders", "billing"):
+        entry = journal.before("UpdateFunctionConfiguration", profile="demo",
+                               account=org_estate.account(member), region=SHARED_REGION,
+                               args={"FunctionName": f"{member}-fn"})
+        journal.after(entry, result={})
+    app = org_app(org_estate)
+    async with app.run_test(size=SIZE) as pilot:
+        await scanned(pilot, app)
+        app.push_screen(HistoryScreen(journal))
+        await wait_until(pilot, lambda: isinstance(app.screen, HistoryScreen)
+                         and app.screen.rows_ready and len(shown_keys(app)) == 2,
+                         what="the history's rows")
+        accounts = sorted(row.cells[2].plain for row in table(app).shown_rows)
+        assert accounts == ["billing", "orders"], accounts
+        await press_and_wait(pilot, "slash", *org_estate.account("billing"), "enter")
+        assert [row.cells[2].plain for row in table(app).shown_rows] == ["billing"]

@@ -15,7 +15,9 @@ from layer_tui.aws.journal import Journal
 from layer_tui.aws.journal_entry import BATCH_ACTION, ROTATED_ACTION, JournalEntry
 from layer_tui.aws.models import Inventory
 from layer_tui.aws.recovery import target_of
+from layer_tui.ui.account_merge import account_label
 from layer_tui.ui.formatting import CellStyles, ago, parse_aws_time, text, timestamp
+from layer_tui.ui.screens.account_column import findable_by_account
 from layer_tui.ui.screens.base import BrowseScreen
 from layer_tui.ui.widgets import Column, TableRow
 
@@ -117,12 +119,16 @@ class HistoryScreen(BrowseScreen):
             moment = parse_aws_time(item.at)
             style = (styles.success if item.result.startswith("ok")
                      else styles.warning if item.result == UNKNOWN else styles.error)
-            cells = [text(ago(moment) or item.at), text(item.profile), text(item.account),
+            # With several accounts in view a change is named by its account's name (the
+            # filter still finds the id); one account's history shows ids as it always did.
+            whose = account_label(inventory, item.account) if inventory else item.account
+            cells = [text(ago(moment) or item.at), text(item.profile), text(whose),
                      text(item.region), text(item.action), text(item.target),
                      text(item.result, style)]
             sort_values = [item.at, item.profile, item.account, item.region, item.action,
                            item.target, item.result]
-            rows.append(TableRow.build(item.id, cells, sort_values, item=item))
+            row = TableRow.build(item.id, cells, sort_values, item=item)
+            rows.append(findable_by_account(row, item.account))
         return rows
 
     def details(self, row: TableRow) -> list[tuple[str, str]]:
