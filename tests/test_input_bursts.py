@@ -12,7 +12,7 @@ from key_burst import burst, paste
 from textual.pilot import Pilot
 from textual.widgets import Input
 from ui_fixtures import NOW, make_app, pilot_test
-from waiting import wait_until
+from waiting import settle, wait_until
 
 from layer_tui.ui.app import LayerTuiApp
 from layer_tui.ui.screens.consumers import ConsumersScreen
@@ -31,10 +31,6 @@ EVERY_BOUND_LETTER = "eupdmqKgofyatsrv"
 pytestmark = pytest.mark.frozen_clock(NOW)
 
 
-async def settle(app: LayerTuiApp, pilot: Pilot[int]) -> None:
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-
 
 
 async def open_screen(app: LayerTuiApp, pilot: Pilot[int], name: str) -> type:
@@ -49,7 +45,7 @@ async def open_screen(app: LayerTuiApp, pilot: Pilot[int], name: str) -> type:
     keys, screen = path[name]
     for key in keys:
         await pilot.press(key)
-        await settle(app, pilot)
+        await settle(pilot)
     assert isinstance(app.screen, screen)
     return screen
 
@@ -63,13 +59,13 @@ async def test_a_burst_after_slash_is_all_filter_text(name: str) -> None:
     the app keeps running."""
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         screen = await open_screen(app, pilot, name)
         depth = len(app.screen_stack)
         burst(app, "/" + EVERY_BOUND_LETTER)
         await wait_until(pilot, lambda: app.screen.query_one(FilterPrompt).value
                          == EVERY_BOUND_LETTER, "every letter in the filter")
-        await settle(app, pilot)
+        await settle(pilot)
         assert app.is_running
         assert type(app.screen) is screen
         assert isinstance(app.focused, FilterPrompt)
@@ -86,7 +82,7 @@ async def test_enter_then_more_keys_in_one_read_go_to_the_table_then_the_filter(
     focus is back on the table."""
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         await open_screen(app, pilot, "layers")
         burst(app, "/ge\r/\x1b[Fo\r")
         await wait_until(pilot, lambda: isinstance(app.focused, ResourceTable)
@@ -102,7 +98,7 @@ async def test_a_bracketed_paste_right_after_slash_is_filter_text() -> None:
     Promise: the paste lands in the prompt that ``/`` opened, whole."""
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         await open_screen(app, pilot, "layers")
         burst(app, "/\x1b[200~pandas\x1b[201~")
         await wait_until(pilot, lambda: app.screen.query_one(FilterPrompt).value == "pandas",
@@ -119,7 +115,7 @@ async def test_the_publish_name_field_takes_a_burst_whole_and_in_order() -> None
 
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         burst(app, "pmy-layer")
 
         def name_typed() -> bool:
@@ -146,7 +142,7 @@ async def test_keep_newest_on_its_key_takes_the_number_at_once() -> None:
 
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         await open_screen(app, pilot, "versions")
         burst(app, "K2")
         await wait_until(pilot, lambda: isinstance(app.screen, KeepNewestDialog)

@@ -8,6 +8,7 @@ from on_screen import said
 from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 from ui_fixtures import NOW, make_app, pilot_test
+from waiting import settle
 
 from layer_tui.ui.app import LayerTuiApp
 from layer_tui.ui.screens.help import HelpScreen
@@ -23,10 +24,6 @@ READ_ONLY_REFUSAL = "read-only: nothing can be changed (start without --read-onl
 
 pytestmark = pytest.mark.frozen_clock(NOW)
 
-
-async def settle(app: LayerTuiApp, pilot: Pilot[int]) -> None:
-    await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def notifications(app: LayerTuiApp) -> list[str]:
@@ -60,17 +57,17 @@ async def test_read_only_change_keys_answer_once(key: str) -> None:
     nothing, and the app stays where it was."""
     app = make_app(read_only=True)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         for step in ("down", "enter", "enter"):
             await pilot.press(step)
-            await settle(app, pilot)
+            await settle(pilot)
         assert isinstance(app.screen, VersionsScreen)
         await pilot.press(key)
-        await settle(app, pilot)
+        await settle(pilot)
         assert notifications(app).count(READ_ONLY_REFUSAL) == 1
         assert isinstance(app.screen, VersionsScreen)
         await pilot.press(key)
-        await settle(app, pilot)
+        await settle(pilot)
         assert notifications(app).count(READ_ONLY_REFUSAL) == 2  # once per press
 
 
@@ -81,7 +78,7 @@ async def test_undo_with_nothing_to_undo_is_a_notification_not_a_dialog() -> Non
     that (the screen on top stays the regions screen)."""
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press("u")
         from layer_tui.ui.dialogs.undo import UndoDialog
 
@@ -107,10 +104,10 @@ async def test_the_palette_lists_real_actions_only_and_each_once() -> None:
     (Filter, Refresh, Keep newest) are there."""
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         for step in ("down", "enter", "enter"):
             await pilot.press(step)
-            await settle(app, pilot)
+            await settle(pilot)
         entries = await palette_entries(app, pilot)
     assert entries, "the palette listed nothing"
     for noise in ("Up", "Down", "Scroll Left", "Scroll Right", "Page Up", "Page Down",
@@ -131,7 +128,7 @@ async def test_the_palette_in_read_only_offers_no_change() -> None:
     those as commands. Promise: no Publish/Delete/Repin/Undo/Keep newest entry."""
     app = make_app(read_only=True)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         entries = await palette_entries(app, pilot)
     assert entries
     assert not {"Publish", "Delete", "Repin", "Undo repin", "Keep newest"} & set(entries)
@@ -145,9 +142,9 @@ async def test_escape_clears_a_kept_filter_before_it_leaves_the_screen() -> None
     screen escape clears a kept filter too."""
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press("down", "enter")
-        await settle(app, pilot)
+        await settle(pilot)
         assert isinstance(app.screen, LayersScreen)
         table = app.screen.query_one(ResourceTable)
         await pilot.press("slash", *"geo", "enter")
@@ -175,9 +172,9 @@ async def test_keep_newest_has_a_key_in_help_and_the_footer() -> None:
     Promise: it has a key (K) that ``?`` and the footer show on a layer's screens."""
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press("down", "enter", "enter")
-        await settle(app, pilot)
+        await settle(pilot)
         footer = {a.binding.description: key for key, a in app.screen.active_bindings.items()
                   if a.binding.show}
         assert footer.get("Keep newest") == "K"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from on_screen import highlighted_command, said
 from ui_fixtures import NOW, make_app, pilot_test
-from waiting import wait_until
+from waiting import settle, wait_until
 
 from layer_tui.ui.app import LayerTuiApp
 from layer_tui.ui.screens.function import FunctionScreen
@@ -26,10 +26,6 @@ SIZE = (120, 40)
 pytestmark = pytest.mark.frozen_clock(NOW)
 
 
-async def settle(app: LayerTuiApp, pilot: object) -> None:
-    await app.workers.wait_for_complete()
-    await pilot.pause()  # type: ignore[attr-defined]
-
 
 async def open_line(app: LayerTuiApp, pilot: object) -> CommandLine:
     """Press `:` and wait for the line (keys read right after a dialog closes may be held a
@@ -44,7 +40,7 @@ async def open_line(app: LayerTuiApp, pilot: object) -> CommandLine:
 async def command(app: LayerTuiApp, pilot: object, line: str) -> None:
     await open_line(app, pilot)
     await pilot.press(*line, "enter")  # type: ignore[attr-defined]
-    await settle(app, pilot)
+    await settle(pilot)
 
 
 def notifications(app: LayerTuiApp) -> list[str]:
@@ -57,7 +53,7 @@ async def test_region_layers_functions_and_history_commands_navigate() -> None:
     `:functions` the functions view; `:history` the History screen; escape goes back."""
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         await command(app, pilot, "region us-east-1")
         assert isinstance(app.screen, LayersScreen) and app.screen.region_name == "us-east-1"
         await command(app, pilot, "layers")
@@ -77,7 +73,7 @@ async def test_fn_and_layer_find_names_across_regions() -> None:
     of that layer wherever it lives, with its region's layers behind it."""
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         await command(app, pilot, "region eu-north-1")
         await command(app, pilot, "fn nightly-cleanup")
         screen = app.screen
@@ -99,7 +95,7 @@ async def test_unknown_commands_and_names_are_one_line_and_go_nowhere() -> None:
     Promise: one line each (what, why, what to do), the screen stays where it was."""
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         for line, says in (
             ("frobnicate", "unknown command 'frobnicate'"),
             ("region mars-north-9", "unknown region 'mars-north-9'"),
@@ -119,7 +115,7 @@ async def test_unknown_commands_and_names_are_one_line_and_go_nowhere() -> None:
         line_screen.input.value = "fn \x1b[31mred"
         await pilot.press("enter")
         await wait_until(pilot, lambda: len(said(app)) > before, "the line for the escape")
-        await settle(app, pilot)
+        await settle(pilot)
         [message] = notifications(app)[before:]
         assert "\x1b" not in message and "\\x1b" in message
 
@@ -130,7 +126,7 @@ async def test_tab_completes_and_suggestions_are_shown() -> None:
     under the line list the layer names matching what is typed, across regions."""
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         line = await open_line(app, pilot)
         await pilot.press("r", "e", "tab")
         assert line.input.value == "region "
@@ -151,7 +147,7 @@ async def test_the_palette_finds_a_function_by_name_in_any_region() -> None:
     enter opens its function screen, as `:fn` does."""
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"fn nightly")

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from on_screen import said
 from ui_fixtures import ACCOUNT, NOW, make_app, pilot_test
-from waiting import wait_until
+from waiting import settle, wait_until
 
 from layer_tui import clock
 from layer_tui.aws.journal import Journal
@@ -55,18 +55,14 @@ def write_journal() -> Journal:
     return journal
 
 
-async def settle(app: LayerTuiApp, pilot: object) -> None:
-    await app.workers.wait_for_complete()
-    await pilot.pause()  # type: ignore[attr-defined]
-
 
 async def open_history(app: LayerTuiApp, pilot: object) -> HistoryScreen:
-    await settle(app, pilot)
+    await settle(pilot)
     await pilot.press("colon")  # type: ignore[attr-defined]
     await wait_until(pilot, lambda: isinstance(app.screen, CommandLine)
                      and bool(app.screen.query("#command-input")), "the command line")
     await pilot.press(*"history", "enter")  # type: ignore[attr-defined]
-    await settle(app, pilot)
+    await settle(pilot)
     screen = app.screen
     assert isinstance(screen, HistoryScreen)
     return screen
