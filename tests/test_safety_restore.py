@@ -444,7 +444,7 @@ async def test_drift_never_sends_consumers_to_a_restored_copy(box: Sandbox) -> N
     async with app.run_test(size=SIZE) as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()
-        app.open_consumers(arns[2])
+        app.push_screen(ConsumersScreen(arns[2]))
         await pilot.pause()
         await pilot.press("t")
         await pilot.pause()

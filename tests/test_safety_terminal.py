@@ -263,7 +263,7 @@ async def test_contents_tree_largest_files_and_findings_show_escapes(
     app = contents_app(sandbox)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_hostile_contents(app, pilot, arn)
-        assert screen.tree.reveal(ENTRY_NAMES[1]) is not None
+        assert screen.zip_tree.reveal(ENTRY_NAMES[1]) is not None
         await pilot.pause()
         assert_nothing_raw(app)
         shown = screen_text(app)

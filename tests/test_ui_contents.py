@@ -111,7 +111,7 @@ async def test_summary_tree_and_largest_match_zipfile(demo_sandbox: Sandbox) -> 
         assert f"({unzipped:,} B)" in summary
         assert "of 250 MiB" in summary and "fetched" in summary
 
-        folder = screen.tree.folder
+        folder = screen.zip_tree.folder
         assert folder is not None
         assert (folder.file_count, folder.size) == (len(files), unzipped)
         assert folder.compressed_size == sum(info.compress_size for info in files)
@@ -119,7 +119,8 @@ async def test_summary_tree_and_largest_match_zipfile(demo_sandbox: Sandbox) -> 
         assert site is not None
         assert site.size == sum(i.file_size for i in files if i.filename.startswith(f"{SITE}/"))
         # Only the top level has nodes until something is opened.
-        assert [node.data for node in screen.tree.root.children] == [folder.directories["python"]]
+        top = [node.data for node in screen.zip_tree.root.children]
+        assert top == [folder.directories["python"]]
 
         largest = screen.largest_table.shown_rows
         expected = sorted(files, key=lambda i: -i.file_size)[:20]  # ties: archive order
@@ -132,7 +133,7 @@ async def test_tree_expands_lazily_and_sorts_by_name_or_size(demo_sandbox: Sandb
     app = make_app(session)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_contents(app, pilot, version_arn(demo_sandbox, "py-common", 7))
-        tree = screen.tree
+        tree = screen.zip_tree
         tree.focus()
         await pilot.press("space")  # python/
         await pilot.pause()
@@ -202,8 +203,8 @@ async def test_enter_on_metadata_and_package_json_shows_their_text(demo_sandbox:
     app = make_app(session)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_contents(app, pilot, py_arn)
-        screen.tree.focus()
-        assert screen.tree.reveal(metadata) is not None
+        screen.zip_tree.focus()
+        assert screen.zip_tree.reveal(metadata) is not None
         await pilot.press("enter")
         await settle(app, pilot)
         assert isinstance(app.screen, MemberTextScreen)
@@ -215,8 +216,8 @@ async def test_enter_on_metadata_and_package_json_shows_their_text(demo_sandbox:
 
         await pilot.press("escape")
         screen = await open_contents(app, pilot, node_arn)
-        screen.tree.focus()
-        screen.tree.reveal(package)
+        screen.zip_tree.focus()
+        screen.zip_tree.reveal(package)
         await pilot.press("enter")
         await settle(app, pilot)
         assert isinstance(app.screen, MemberTextScreen)
@@ -229,8 +230,8 @@ async def test_a_binary_file_is_refused_with_a_reason(demo_sandbox: Sandbox) -> 
     app = make_app(session)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_contents(app, pilot, version_arn(demo_sandbox, "cli-tools", 3))
-        screen.tree.focus()
-        screen.tree.reveal("bin/jq")
+        screen.zip_tree.focus()
+        screen.zip_tree.reveal("bin/jq")
         await pilot.press("enter")
         await settle(app, pilot)
         assert app.screen is screen
@@ -363,7 +364,7 @@ async def test_fifty_thousand_entries_stay_lazy(sandbox: Sandbox) -> None:
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_contents(app, pilot, published["LayerVersionArn"])
         assert screen.report is not None and screen.report.files == 50_000
-        tree = screen.tree
+        tree = screen.zip_tree
         tree.focus()
         await pilot.press("space")
         await pilot.pause()

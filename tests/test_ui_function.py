@@ -114,7 +114,7 @@ async def test_deleted_and_architecture_flags_show_and_slash_deleted_filters(box
         await pilot.pause()
         assert [row.key for row in table(app).shown_rows] == [arn(box, "legacy")]
         await pilot.press("escape")  # back to every function (clears nothing else)
-        app.open_consumers(f"arn:aws:lambda:{REGION}:{box.account_id}:layer:base:1")
+        app.push_screen(ConsumersScreen(f"arn:aws:lambda:{REGION}:{box.account_id}:layer:base:1"))
         await settle(app, pilot)
         assert isinstance(app.screen, ConsumersScreen)
         assert "architecture" in cells(app, arn(box, "api"))

@@ -150,7 +150,7 @@ async def test_demo_paints_first_and_starts_its_sandbox_behind_the_screen(
     demo_sandbox: Sandbox,
 ) -> None:
     from layer_tui.sandbox.demo import DEMO_REGIONS, LazyDemo
-    from layer_tui.ui.app import demo_session_factory
+    from layer_tui.ui.sessions import demo_session_factory
 
     gate = threading.Event()
     started: list[str] = []

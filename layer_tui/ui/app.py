@@ -11,21 +11,22 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.message import Message
 from textual.reactive import var
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from layer_tui.aws.errors import describe
-from layer_tui.aws.models import Inventory, RegionInventory
-from layer_tui.ui.changes import CHANGE_BINDINGS, ChangeActions, change_commands
-from layer_tui.ui.clipboard import copy_report, copy_with_pyperclip
+from layer_tui.aws.models import Inventory
+from layer_tui.ui import messages
+from layer_tui.ui.account_scanning import AccountScanning, default_accounts_factory, header_info
+from layer_tui.ui.changes import CHANGE_BINDINGS, READ_ONLY_REFUSAL, change_commands
+from layer_tui.ui.clipboard import copy_arn
 from layer_tui.ui.commands import (
     ScreenActionsProvider,
     available_profiles,
@@ -33,65 +34,40 @@ from layer_tui.ui.commands import (
     profile_choices,
     unkeyed,
 )
-from layer_tui.ui.dialogs.permissions import PermissionActions
-from layer_tui.ui.export import ExportActions
+from layer_tui.ui.host import Host
 from layer_tui.ui.key_routing import KeyRouting
 from layer_tui.ui.keymap import apply_user_keymap
-from layer_tui.ui.navigation import Navigation
+from layer_tui.ui.navigation import Navigator
 from layer_tui.ui.notifications import SafeNotifications
-from layer_tui.ui.pulling import PullActions
-from layer_tui.ui.screens.base import MUTATING_ACTIONS
+from layer_tui.ui.screens.hosted import MUTATING_ACTIONS
 from layer_tui.ui.screens.regions import RegionsScreen
+from layer_tui.ui.sessions import ScanFunction, default_scan, default_session_factory
 from layer_tui.ui.state import (
+    AccountScan,
     ProgressGate,
     RegionScan,
     ScanGenerations,
-    data_as_of,
-    merge_regions,
+    ScanKey,
     stamped_inventory,
     stamped_progress,
 )
 from layer_tui.ui.widgets import HeaderInfo
-from layer_tui.ui.widgets.command_line import CommandLineActions, FindByNameProvider
+from layer_tui.ui.widgets.command_line import (
+    FindByNameProvider,
+)
 from layer_tui.ui.workers import in_thread
 
 if TYPE_CHECKING:
+    from layer_tui.aws.accounts import AccountSessions
     from layer_tui.aws.cache import InventoryCache
     from layer_tui.aws.inventory import ScanProgress
+    from layer_tui.aws.operations import LayerOperations
     from layer_tui.aws.session import SessionConfig
 
 _FROM_SESSION = object()
 
-ScanFunction = Callable[..., Inventory]
 
-
-def _default_session_factory(config: SessionConfig) -> Any:
-    from layer_tui.aws.session import AwsSession
-
-    return AwsSession(config)
-
-
-def demo_session_factory(demo: Any) -> Callable[[SessionConfig], Any]:
-    """Sessions on the demo sandbox, which starts when the first one is made (by the scan
-    worker, after the first screen is painted)."""
-
-    def factory(chosen: SessionConfig) -> Any:
-        if chosen.demo:  # a profile switch leaves the demo for a real account
-            chosen = replace(chosen, endpoint_url=demo.endpoint_url())
-        return _default_session_factory(chosen)
-
-    return factory
-
-
-def _default_scan(session: Any, regions: Sequence[str] | None, **kwargs: Any) -> Inventory:
-    from layer_tui.aws.inventory import scan_inventory
-
-    return scan_inventory(session, regions, **kwargs)
-
-
-class LayerTuiApp(SafeNotifications, Navigation, ChangeActions, CommandLineActions, ExportActions,
-                  PermissionActions, PullActions,
-                  KeyRouting, App[int]):
+class LayerTuiApp(SafeNotifications, AccountScanning, KeyRouting, App[int]):
     """Browse regions, layers, versions and the functions that use them."""
 
     CSS_PATH = "app.tcss"
@@ -104,55 +80,26 @@ class LayerTuiApp(SafeNotifications, Navigation, ChangeActions, CommandLineActio
         Binding("f", "functions", "Functions", id="app.functions"),
         Binding("g", "switch_region", "Region", id="app.switch-region"),
         Binding("o", "switch_profile", "Profile", show=False, id="app.switch-profile"),
-        Binding("P", "pull", "Pull", show=False, id="app.pull"),
+        Binding("P", "screen.pull", "Pull", show=False, id="app.pull"),
         Binding("colon", "command_line", "Command", key_display=":", id="app.command-line"),
-        Binding("e", "export", "Export", show=False, id="app.export"),
-        Binding("A", "permissions", "Permissions", show=False, id="app.permissions"),
+        Binding("e", "screen.export", "Export", show=False, id="app.export"),
+        Binding("A", "screen.permissions", "Permissions", show=False, id="app.permissions"),
         *CHANGE_BINDINGS,
     ]
 
     inventory: var[Inventory | None] = var(None, always_update=True)
     """Every region scanned so far (cached or fresh); screens derive their rows from it."""
-    scan_states: var[dict[str, RegionScan]] = var(dict, always_update=True)
-    """Where the scan of each region stands, in the order regions were announced."""
+    scan_states: var[dict[ScanKey, RegionScan]] = var(dict, always_update=True)
+    """Where the scan of each (account, region) stands, in the order they were announced
+    (the account is "" with one account)."""
+    account_scans: var[dict[str, AccountScan]] = var(dict, always_update=True)
+    """With several accounts, where each stands (empty with one)."""
     header_info: var[HeaderInfo] = var(HeaderInfo)
     """What the header line shows on every screen."""
     show_details: var[bool] = var(True)
     """Whether screens show the details panel under their table."""
     load_error: var[str | None] = var(None)
     """Why nothing could be scanned at all (no credentials, bad profile), in one line."""
-
-    @dataclass
-    class ScanProgressed(Message):
-        """One region moved on (posted from a scan thread)."""
-
-        generation: int
-        progress: ScanProgress
-
-        def can_replace(self, message: Message) -> bool:
-            return (
-                isinstance(message, LayerTuiApp.ScanProgressed)
-                and message.progress.region == self.progress.region
-                and message.generation == self.generation
-                and self.progress.result is None
-            )
-
-    @dataclass
-    class AccountResolved(Message):
-        """The credentials work: whose account it is, and what the cache had for it."""
-
-        generation: int
-        account: str
-        profile: str
-        endpoint: str | None
-        cached: Inventory | None
-
-    @dataclass
-    class ScanFinished(Message):
-        """A scan returned (every region it covered is in ``inventory``)."""
-
-        generation: int
-        inventory: Inventory
 
     def __init__(
         self,
@@ -164,15 +111,18 @@ class LayerTuiApp(SafeNotifications, Navigation, ChangeActions, CommandLineActio
         inventory_cache: InventoryCache | None = None,
         endpoint_label: Any = _FROM_SESSION,
         list_profiles: Callable[[], list[str]] | None = None,
+        accounts_factory: Callable[[SessionConfig], Any] | None = None,
     ) -> None:
         """``session``/``scan``/``list_profiles`` are injectable so tests need no AWS;
-        ``endpoint_label`` replaces the session's (screenshots show no host or port)."""
+        ``endpoint_label`` replaces the session's (screenshots show no host or port);
+        ``accounts_factory`` resolves the accounts when several are asked for (``--org``,
+        several ``--profile``)."""
         super().__init__()
-        self.config = config
+        self.config: SessionConfig = config
         self._session = session
-        self._session_factory = session_factory or _default_session_factory
+        self._session_factory = session_factory or default_session_factory
         self._session_lock = threading.Lock()
-        self._scan = scan or _default_scan
+        self._scan = scan or default_scan
         self._cache = inventory_cache
         self._endpoint_override = endpoint_label
         self._list_profiles = list_profiles or available_profiles
@@ -180,6 +130,11 @@ class LayerTuiApp(SafeNotifications, Navigation, ChangeActions, CommandLineActio
         self._profile: str | None = None
         self._endpoint: str | None = None
         self._generations = ScanGenerations()
+        self._operations: LayerOperations | None = None
+        self.navigator = Navigator(self, self)
+        self._accounts_factory = accounts_factory or default_accounts_factory
+        self._accounts: AccountSessions | None = None
+        self._accounts_lock = threading.Lock()
 
     @property
     def read_only(self) -> bool:
@@ -209,16 +164,22 @@ class LayerTuiApp(SafeNotifications, Navigation, ChangeActions, CommandLineActio
     # -- scanning ---------------------------------------------------------------------------
 
     def start_scan(self, regions: Sequence[str] | None = None) -> None:
-        """Scan some regions (None: every region) in the background; rows fill in as they go."""
-        scope = tuple(regions) if regions else tuple(self.scan_states)
+        """Scan some regions (None: every region) in the background; rows fill in as they go
+        (with several accounts, in every account: ``_scan_scope``)."""
+        scope = self._scan_scope(regions)
         generation = self._generations.start(scope)
-        self.scan_states = {**self.scan_states, **{region: RegionScan(region) for region in scope}}
+        self.scan_states = {
+            **self.scan_states, **{key: RegionScan(key[1], account=key[0]) for key in scope}
+        }
         self.load_error = None
         self._update_header()
         self._scan_worker(tuple(regions) if regions else None, generation)
 
     @in_thread("inventory", exclusive=True)
     def _scan_worker(self, regions: tuple[str, ...] | None, generation: int) -> None:
+        if self.several_accounts:
+            self._scan_accounts(regions, generation)
+            return
         session = self._ensure_session()
         account = session.account_id()
         from layer_tui.aws.inventory import sized_versions
@@ -231,7 +192,7 @@ class LayerTuiApp(SafeNotifications, Navigation, ChangeActions, CommandLineActio
         shown = cached or self.inventory
         known = sized_versions(shown.regions) if shown is not None else {}
         self.post_message(
-            self.AccountResolved(
+            messages.AccountResolved(
                 generation, account, session.profile_label, session.endpoint_label, cached
             )
         )
@@ -241,23 +202,26 @@ class LayerTuiApp(SafeNotifications, Navigation, ChangeActions, CommandLineActio
         def report(progress: ScanProgress) -> None:
             if gate.passes(progress.region, progress.stage, progress.result is not None):
                 self.post_message(
-                    self.ScanProgressed(generation, stamped_progress(progress, account))
+                    messages.ScanProgressed(generation, stamped_progress(progress, account))
                 )
 
         scanned = self._scan(
             session, list(regions) if regions else None, progress=report, known_versions=known,
             latest_only=self.config.latest_only,
         )
-        self.post_message(self.ScanFinished(generation, stamped_inventory(scanned, account)))
+        self.post_message(messages.ScanFinished(generation, stamped_inventory(scanned, account)))
 
     def _ensure_session(self) -> Any:
+        """The session changes go through: with several accounts, the caller's own (home)."""
+        if self.several_accounts and self._session is None:
+            return self._ensure_accounts().home
         with self._session_lock:
             if self._session is None:
                 self._session = self._session_factory(self.config)
             return self._session
 
-    @on(AccountResolved)
-    def _account_resolved(self, message: AccountResolved) -> None:
+    @on(messages.AccountResolved)
+    def _account_resolved(self, message: messages.AccountResolved) -> None:
         if not self._generations.current(message.generation):
             return  # a scan of the session left behind by a profile switch
         if message.account != self._account:
@@ -268,35 +232,38 @@ class LayerTuiApp(SafeNotifications, Navigation, ChangeActions, CommandLineActio
         if message.cached is not None and self.inventory is None:
             states = dict(self.scan_states)
             for region in message.cached.regions:
-                states.setdefault(region.region, RegionScan(region.region))
+                states.setdefault(("", region.region), RegionScan(region.region))
             self.scan_states = states
             self._merge(message.cached.regions)
         self._update_header()
 
-    @on(ScanProgressed)
-    def _scan_progressed(self, message: ScanProgressed) -> None:
+    @on(messages.ScanProgressed)
+    def _scan_progressed(self, message: messages.ScanProgressed) -> None:
         progress = message.progress
-        if not self._generations.accept(message.generation, progress.region):
+        key = (message.account, progress.region)
+        if not self._generations.accept(message.generation, key):
             return
         states = dict(self.scan_states)
-        states[progress.region] = RegionScan(
-            progress.region, progress.stage, progress.done, progress.total
+        states[key] = RegionScan(
+            progress.region, progress.stage, progress.done, progress.total, message.account
         )
         self.scan_states = states
         if progress.result is not None:
             self._merge([progress.result])
         self._update_header()
 
-    @on(ScanFinished)
-    def _scan_finished(self, message: ScanFinished) -> None:
+    @on(messages.ScanFinished)
+    def _scan_finished(self, message: messages.ScanFinished) -> None:
         fresh = [
             r
             for r in message.inventory.regions
-            if self._generations.accept(message.generation, r.region)
+            if self._generations.accept(message.generation, ("", r.region))
         ]
         states = dict(self.scan_states)
         for region in fresh:
-            states[region.region] = RegionScan(region.region, "error" if region.error else "done")
+            states[("", region.region)] = RegionScan(
+                region.region, "error" if region.error else "done"
+            )
         self.scan_states = states
         self._merge(fresh)
         self._update_header()
@@ -316,24 +283,11 @@ class LayerTuiApp(SafeNotifications, Navigation, ChangeActions, CommandLineActio
                 self.notify, str(exc), title="Cache", severity="warning", timeout=12
             )
 
-    def _merge(self, regions: Iterable[RegionInventory]) -> None:
-        self.inventory = merge_regions(self.inventory, self._account, regions)
-
     def _update_header(self) -> None:
-        states = self.scan_states.values()
-        running = [s for s in states if s.running]
-        scanning = (len(states) - len(running), len(states)) if running else None
         endpoint = (
             self._endpoint if self._endpoint_override is _FROM_SESSION else self._endpoint_override
         )
-        self.header_info = HeaderInfo(
-            account=self._account,
-            profile=self.profile_label,
-            endpoint=endpoint,
-            read_only=self.read_only,
-            data_as_of=data_as_of(self.inventory),
-            scanning=scanning,
-        )
+        self.header_info = header_info(self, endpoint)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The one place a failed worker becomes words on screen."""
@@ -352,7 +306,7 @@ class LayerTuiApp(SafeNotifications, Navigation, ChangeActions, CommandLineActio
 
     @in_thread("profiles", exclusive=True)
     def action_switch_profile(self) -> None:
-        commands = profile_choices(self, self._list_profiles())
+        commands = profile_choices(self.switch_profile, self._list_profiles())
         if not commands:
             self.call_from_thread(self.notify, "no AWS profiles are configured", severity="warning")
             return
@@ -363,29 +317,85 @@ class LayerTuiApp(SafeNotifications, Navigation, ChangeActions, CommandLineActio
     def switch_profile(self, profile: str) -> None:
         """Start over on another profile's account: new session, new scan."""
         endpoint = None if self.config.demo else self.config.endpoint_url
-        self.config = replace(self.config, profile=profile, demo=False, endpoint_url=endpoint)
+        # One profile is one account: --org and several --profile are left behind too.
+        self.config = replace(self.config, profile=profile, demo=False, endpoint_url=endpoint,
+                              profiles=(), org=False)
         with self._session_lock:
             self._session = None
+        with self._accounts_lock:
+            self._accounts = None
+        self.account_scans = {}
         self._account = self._endpoint = self._profile = None
         self._generations.start_over()
         self.scan_states = {}
         self.inventory = None
-        self._back_to_root()
+        self.navigator.back_to_root()
         self.start_scan(self.config.regions or None)
         self.notify(f"switched to profile {profile}")
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from unkeyed(screen, [*super().get_system_commands(screen),
-                                    *navigation_commands(self), *change_commands(self)])
+                                    *navigation_commands(self, self),
+                                    *change_commands(screen, self.read_only)])
 
-    # -- clipboard --------------------------------------------------------------------------
+    # -- going places (``ui/navigation.py``) ------------------------------------------------
+
+    @on(messages.Navigate)
+    def _navigate(self, message: messages.Navigate) -> None:
+        self.navigator.go(message)
+
+    def action_functions(self) -> None:
+        self.navigator.functions()
+
+    def action_help(self) -> None:
+        self.navigator.help()
+
+    def action_switch_region(self) -> None:
+        self.navigator.choose_region()
+
+    def known_regions(self) -> list[str]:
+        names = {key[1] for key in self.scan_states} | set(self.config.regions)
+        if self.inventory is not None:
+            names |= {r.region for r in self.inventory.regions}
+        return sorted(names)
+
+    def action_command_line(self) -> None:
+        self.run_worker(self.navigator.command_line(), group="command-line", exclusive=True)
+
+    # -- changes (the flows are ``ui/changes.py``, run by the screen on top) ----------------
+
+    def aws_session(self) -> Any:
+        return self._ensure_session()
+
+    @property
+    def operations(self) -> LayerOperations:
+        """The gate for every change, on the current session (a profile switch replaces it)."""
+        session = self._ensure_session()
+        # With several accounts, deletes re-check and repins change each one through its own.
+        accounts = self.account_sessions
+        if (self._operations is None or self._operations.session is not session
+                or self._operations.accounts is not accounts):
+            from layer_tui.aws.journal import Journal
+            from layer_tui.aws.operations import LayerOperations
+
+            self._operations = LayerOperations(session, Journal(), accounts=accounts)
+        return self._operations
+
+    @in_thread("recovery")
+    def settle_interrupted_work(self) -> None:
+        """Say what a run that stopped mid-change left done and undone (``aws.recovery``)."""
+        from layer_tui.aws.recovery import recover
+
+        for line in recover(self.operations):
+            self.call_from_thread(self.notify, line, title="Interrupted last time",
+                                  severity="warning", timeout=30)
+
+    def action_refuse_change(self) -> None:
+        self.notify(READ_ONLY_REFUSAL, severity="warning")
 
     def copy_arn(self, arn: str) -> None:
-        # OSC 52 first and always: it is what reaches the user's terminal over SSH and tmux.
-        self.copy_to_clipboard(arn)
-        self._copy_with_pyperclip(arn)
+        copy_arn(self, arn)
 
-    @in_thread("clipboard")
-    def _copy_with_pyperclip(self, arn: str) -> None:
-        report = copy_report(arn, copy_with_pyperclip(arn), self.size.width)
-        self.call_from_thread(self.notify, report)
+
+def _is_a_host(app: LayerTuiApp) -> Host:
+    return app  # mypy proves here that the app is the host screens and dialogs are typed for

@@ -9,6 +9,10 @@ is a paragraph about installing xclip, and a whole ARN wraps a toast at 80 colum
 
 from __future__ import annotations
 
+from typing import Any
+
+from textual.app import App
+
 ELLIPSIS = "\N{HORIZONTAL ELLIPSIS}"
 #: What a toast leaves for its text: Textual's toast is 60 cells wide (app.tcss lifts its
 #: half-the-screen limit), less its padding and border.
@@ -49,3 +53,16 @@ def copy_report(value: str, pyperclip_error: str | None, screen_width: int = 80)
     how = "(OSC 52)" if pyperclip_error is not None else "(OSC 52 and system clipboard)"
     width = min(TOAST_WIDTH, screen_width) - TOAST_FRAME
     return f"copied {shorten_middle(value, width - len('copied ') - len(how) - 1)} {how}"
+
+
+def copy_arn(app: App[Any], arn: str) -> None:
+    """Copy ``arn`` both ways and say in a toast which worked."""
+    # OSC 52 first and always: it is what reaches the user's terminal over SSH and tmux.
+    app.copy_to_clipboard(arn)
+
+    def with_pyperclip() -> None:  # in a thread: pyperclip may shell out to xclip and wait
+        report = copy_report(arn, copy_with_pyperclip(arn), app.size.width)
+        app.call_from_thread(app.notify, report)
+
+    app.run_worker(with_pyperclip, thread=True, group="clipboard", description="clipboard",
+                   exit_on_error=False)

@@ -8,18 +8,18 @@ choosers. Only what this app does is listed, once: not the table's own cursor an
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from textual.app import App, SystemCommand
 from textual.command import DiscoveryHit, Hit, Hits, Provider, SimpleCommand
+from textual.dom import DOMNode
 from textual.screen import Screen
 
+from layer_tui.ui.host import Host
+from layer_tui.ui.messages import GoToRegion
 from layer_tui.ui.screens.help import GENERIC_ACTIONS
-
-if TYPE_CHECKING:
-    from layer_tui.ui.app import LayerTuiApp
 
 
 def available_profiles() -> list[str]:
@@ -52,12 +52,20 @@ def keyed_actions(screen: Screen[object]) -> list[tuple[str, str, str, Any]]:
         name = _action_name(binding.action)
         if name in _NOT_COMMANDS or name in GENERIC_ACTIONS:
             continue
+        node: DOMNode = active.node
+        action = binding.action
+        if action.startswith("screen."):
+            # The app's key for the screen's action: Textual checks it on whatever screen is
+            # on top (the palette itself, while it is open); it runs on this one.
+            node, action = screen, name
+            if not screen.check_action(name, ()):
+                continue
         keys = binding.key_display or app.get_key_display(binding)
         if name in found:  # one action, several keys (escape,q): one entry naming both
             action, description, before, node = found[name]
             found[name] = (action, description, f"{before} {keys}", node)
             continue
-        found[name] = (binding.action, binding.description, keys, active.node)
+        found[name] = (action, binding.description, keys, node)
     return list(found.values())
 
 
@@ -78,9 +86,9 @@ _TEXTUAL_NOISE = frozenset({"Keys", "Quit"})
 class ScreenActionsProvider(Provider):
     """One command per action bound on the screen the palette was opened from."""
 
-    def _commands(self) -> list[tuple[str, str, partial[object]]]:
+    def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
         app = self.app
-        commands = []
+        commands: list[tuple[str, str, Callable[[], object]]] = []
         for action, description, keys, node in keyed_actions(self.screen):
             run = partial(app.call_later, app.run_action, action, node)
             commands.append((description, f"key: {keys}", run))
@@ -97,31 +105,45 @@ class ScreenActionsProvider(Provider):
                 yield Hit(score, matcher.highlight(title), run, help=help_text)
 
 
-def navigation_commands(app: LayerTuiApp) -> Iterable[SystemCommand]:
-    yield SystemCommand("Go to region", "open the layers of one region", app.action_switch_region)
-    yield SystemCommand(
-        "Switch profile", "scan another profile's account", app.action_switch_profile
-    )
-    yield SystemCommand("All layers", "the layers of every region", app.go_to_region_all)
-    yield SystemCommand("Functions", "every function that uses layers", app.action_functions)
-    yield SystemCommand("Refresh everything", "rescan every region", lambda: app.start_scan(None))
-    for region in app.known_regions():
-        yield SystemCommand(
-            f"Region {region}", "open its layers", partial(app.go_to_region, region), False
-        )
+def action_callback(node: DOMNode, name: str) -> Callable[[], None]:
+    """A command that runs action ``name`` on ``node`` as its key would (``check_action``
+    first); named ``action_<name>`` so ``unkeyed`` leaves it out where a key lists it."""
+
+    def run() -> None:
+        node.call_later(node.app.run_action, name, node)
+
+    run.__name__ = f"action_{name}"
+    return run
 
 
-def region_choices(app: LayerTuiApp) -> list[SimpleCommand]:
+def _go_to(host: Host, region: str | None) -> Callable[[], None]:
+    def go() -> None:
+        host.post_message(GoToRegion(region))
+
+    return go
+
+
+def navigation_commands(app: App[object], host: Host) -> Iterable[SystemCommand]:
+    yield SystemCommand("Go to region", "open the layers of one region",
+                        action_callback(app, "switch_region"))
+    yield SystemCommand("Switch profile", "scan another profile's account",
+                        action_callback(app, "switch_profile"))
+    yield SystemCommand("All layers", "the layers of every region", _go_to(host, None))
+    yield SystemCommand("Functions", "every function that uses layers",
+                        action_callback(app, "functions"))
+    yield SystemCommand("Refresh everything", "rescan every region", lambda: host.start_scan(None))
+    for region in host.known_regions():
+        yield SystemCommand(f"Region {region}", "open its layers", _go_to(host, region), False)
+
+
+def region_choices(host: Host) -> list[SimpleCommand]:
     choices = [
-        SimpleCommand(name, partial(app.go_to_region, name), "open its layers")
-        for name in app.known_regions()
+        SimpleCommand(name, _go_to(host, name), "open its layers")
+        for name in host.known_regions()
     ]
-    choices.append(SimpleCommand("all regions", app.go_to_region_all, "every layer"))
+    choices.append(SimpleCommand("all regions", _go_to(host, None), "every layer"))
     return choices
 
 
-def profile_choices(app: LayerTuiApp, profiles: Sequence[str]) -> list[SimpleCommand]:
-    return [
-        SimpleCommand(name, partial(app.switch_profile, name), "scan its account")
-        for name in profiles
-    ]
+def profile_choices(switch: Callable[[str], None], profiles: Sequence[str]) -> list[SimpleCommand]:
+    return [SimpleCommand(name, partial(switch, name), "scan its account") for name in profiles]

@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 import platformdirs
-from textual import on, work
-from textual.app import ComposeResult
+from textual import on
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
@@ -33,6 +33,7 @@ from textual.widgets import Button, Input, Label, RadioButton, RadioSet
 from layer_tui import clock
 from layer_tui.aws.paths import APP_NAME
 from layer_tui.safe_text import visible_line
+from layer_tui.ui.host import Host
 from layer_tui.ui.widgets import Column, ResourceTable, TableRow
 
 Format = Literal["csv", "json"]
@@ -212,30 +213,23 @@ class ExportDialog(ModalScreen[Path | None]):
         self.dismiss(written)
 
 
-class ExportActions:
-    """Mixin for ``LayerTuiApp``: the ``e`` key, on any screen that shows a table."""
-
-    @work(exclusive=True, group="export")
-    async def action_export(self) -> None:
-        app: Any = self
-        screen = app.screen
-        table = getattr(screen, "table", None)
-        if not isinstance(table, ResourceTable):
-            app.notify("nothing to export here: open a table first", title="Export")
-            return
-        rows = table.shown_rows
-        if not rows:
-            app.notify("the table is empty: nothing to export", title="Export")
-            return
-        crumbs = getattr(screen, "crumbs", None)
-        title = " \N{SINGLE RIGHT-POINTING ANGLE QUOTATION MARK} ".join(
-            crumbs() if callable(crumbs) else [type(screen).__name__])
-        if table.filter_text:
-            title += f" (filter {table.filter_text!r})"
-        written = await app.push_screen_wait(ExportDialog(title, rows, table.columns))
-        if written is not None:
-            app.notify(f"exported {len(rows):,} rows to {written}", title="Export", timeout=10)
+async def export(app: App[object], host: Host, table: ResourceTable | None,
+                 crumbs: Sequence[str]) -> None:
+    """``e`` on a screen: ask where, write the rows ``table`` shows, say how many."""
+    if table is None:
+        host.notify("nothing to export here: open a table first", title="Export")
+        return
+    rows = table.shown_rows
+    if not rows:
+        host.notify("the table is empty: nothing to export", title="Export")
+        return
+    title = " \N{SINGLE RIGHT-POINTING ANGLE QUOTATION MARK} ".join(crumbs)
+    if table.filter_text:
+        title += f" (filter {table.filter_text!r})"
+    written = await app.push_screen_wait(ExportDialog(title, rows, table.columns))
+    if written is not None:
+        host.notify(f"exported {len(rows):,} rows to {written}", title="Export", timeout=10)
 
 
-__all__ = ["ExportActions", "ExportDialog", "guarded", "render_export", "row_record",
+__all__ = ["ExportDialog", "export", "guarded", "render_export", "row_record",
            "write_export"]

@@ -13,6 +13,7 @@ import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from rich.style import Style
 from rich.text import Text
 
 from layer_tui.aws.config_index import ConfigIndex, IndexAnswer
@@ -81,7 +82,7 @@ def look_up(session: AwsSession, option: str, version_arn: str) -> IndexLookup:
     return IndexLookup(version_arn, answer=answer)
 
 
-def marked(label: Text, function: FunctionRef, style: str) -> Text:
+def marked(label: Text, function: FunctionRef, style: str | Style) -> Text:
     """A consumer's label, with `` from AWS Config, as of …`` when it is the index's."""
     if isinstance(function, IndexedConsumer):
         label.append_text(Text(f" {function.seen}", style=style))

@@ -174,7 +174,7 @@ class KeyRouting(App[Any]):
             return
         self._releasing = True
         try:
-            held = getattr(self, "_held", deque())
+            held: deque[HeldEvent] = getattr(self, "_held", deque())
             while held and self._hold_from is None:
                 await self._route(held.popleft())
         finally:

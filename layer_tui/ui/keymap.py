@@ -203,11 +203,11 @@ def check_keymap(entries: Sequence[tuple[str, object]],
             return wanted[binding.id]
         return [binding.key]
 
-    for binding_id, keys in wanted.items():
-        clash = _first_clash(binding_id, keys, scopes, keys_of)
+    for binding_id, wanted_keys in wanted.items():
+        clash = _first_clash(binding_id, wanted_keys, scopes, keys_of)
         decided.add(binding_id)
         if clash is None:
-            accepted[binding_id] = keys
+            accepted[binding_id] = wanted_keys
             continue
         key, other = clash
         shown = written.get((binding_id, key), key)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from layer_tui.ui.app import LayerTuiApp, demo_session_factory
+from layer_tui.ui.account_scanning import demo_accounts_factory
+from layer_tui.ui.app import LayerTuiApp
+from layer_tui.ui.sessions import demo_session_factory
 
 if TYPE_CHECKING:
     from layer_tui.aws.cache import InventoryCache
@@ -13,6 +15,9 @@ if TYPE_CHECKING:
 
 def run_tui(config: SessionConfig, *, inventory_cache: InventoryCache | None = None) -> int:
     """Run the TUI until the user quits; the exit code for the CLI.
+
+    With several accounts asked for, the app resolves them (``aws.accounts``) through the
+    demo's endpoint in ``--demo``, else as ``config`` says.
 
     Without ``inventory_cache`` the usual on-disk cache is used; in ``--demo`` it is the demo's
     own (``aws.paths``), keyed by no endpoint (the demo's port changes every run while its
@@ -28,12 +33,18 @@ def run_tui(config: SessionConfig, *, inventory_cache: InventoryCache | None = N
         inventory_cache = InventoryCache(endpoint_url=endpoint)
     demo = None
     factory = None
+    accounts = None
     if config.demo and not config.endpoint_url:
         from layer_tui.sandbox.demo import LazyDemo
 
         demo = LazyDemo(paths.demo_tape_path())
         factory = demo_session_factory(demo)
-    app = LayerTuiApp(config, inventory_cache=inventory_cache, session_factory=factory)
+        accounts = demo_accounts_factory(demo)
+    # Several accounts (--org, several --profile) are resolved by the app's scan thread, after
+    # the first screen is painted: listing an organization and assuming a role in each takes
+    # a while, and each account's rows fill in as it is reached.
+    app = LayerTuiApp(config, inventory_cache=inventory_cache, session_factory=factory,
+                      accounts_factory=accounts)
     try:
         app.run()
     finally:

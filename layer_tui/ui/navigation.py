@@ -1,86 +1,95 @@
-"""Going places: drilling down, back to the root, the region chooser, the help screen.
+"""Going places the screens cannot go themselves: the app's answer to ``ui.messages``.
 
-A mixin of ``LayerTuiApp`` so the App module keeps to the screen stack and scanning.
+A screen pushes its own child screen; what needs the whole stack — back to the root first (a
+region chosen from anywhere, the command line), a screen that links back to its opener (a
+consumer's function), the screens the app owns (contents, history, help) — arrives here as a
+message, or as one of the app's keys (``f``, ``g``, ``?``). A plain object the app holds, not a
+mixin: it knows the screens; the screens know neither it nor the app.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from textual.app import App
+from textual.screen import Screen
 
+from layer_tui.ui import messages
 from layer_tui.ui.commands import region_choices
-from layer_tui.ui.formatting import LayerVersionArn
-from layer_tui.ui.screens.consumers import ConsumersScreen
+from layer_tui.ui.host import Host
+from layer_tui.ui.screens.contents import ContentsScreen
 from layer_tui.ui.screens.function import FunctionScreen
 from layer_tui.ui.screens.functions import FunctionsScreen
 from layer_tui.ui.screens.help import HelpScreen, screen_bindings
+from layer_tui.ui.screens.history import HistoryScreen
+from layer_tui.ui.screens.hosted import HostedScreen
 from layer_tui.ui.screens.layers import LayersScreen
 from layer_tui.ui.screens.versions import VersionsScreen
+from layer_tui.ui.selection import selection_of
+from layer_tui.ui.widgets.command_line import CommandLine, command_names, run_command
+
+CRUMB_SEPARATOR = " \N{SINGLE RIGHT-POINTING ANGLE QUOTATION MARK} "
 
 
-class Navigation:
-    """Mixin for ``LayerTuiApp``: the screens the keys and the palette open."""
+class Navigator:
+    """The app's screen stack, driven by messages and the app's keys."""
 
-    # Provided by the App this is mixed into.
-    screen: Any
-    screen_stack: Any
-    config: Any
-    scan_states: Any
-    inventory: Any
-    push_screen: Any
-    pop_screen: Any
-    search_commands: Any
+    def __init__(self, app: App[int], host: Host) -> None:
+        self.app = app
+        self.host = host
 
-    def open_layers(self, region: str | None) -> None:
-        self.push_screen(LayersScreen(region))
+    def go(self, message: messages.Navigate) -> None:
+        """Where ``message`` asks to go (one of ``ui.messages``)."""
+        if isinstance(message, messages.GoToRegion):
+            self.go_to_region(message.region)
+        elif isinstance(message, messages.GoToLayer):
+            self.go_to_region(message.region)
+            self.app.push_screen(VersionsScreen(message.layer_arn))
+        elif isinstance(message, messages.OpenFunction):
+            if message.from_root:
+                self.go_to_region(message.function.region)
+            self.app.push_screen(FunctionScreen(message.function))
+        elif isinstance(message, messages.OpenFunctions):
+            self.back_to_root()
+            self.app.push_screen(FunctionsScreen(None))
+        elif isinstance(message, messages.OpenHistory):
+            self.app.push_screen(HistoryScreen())
+        elif isinstance(message, messages.OpenContents):
+            self.app.push_screen(ContentsScreen(self.host.aws_session(), message.version_arn,
+                                                other_versions=message.other_versions))
 
-    def open_versions(self, layer_arn: str) -> None:
-        self.push_screen(VersionsScreen(layer_arn))
+    def back_to_root(self) -> None:
+        # The stack is Textual's default screen, then the regions screen the app starts on.
+        while len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
 
-    def open_consumers(self, version_arn: str) -> None:
-        self.push_screen(ConsumersScreen(version_arn))
+    def go_to_region(self, region: str | None) -> None:
+        """Back to the root, then the layers of ``region`` (None: of every region)."""
+        self.back_to_root()
+        self.app.push_screen(LayersScreen(region))
 
-    def open_function(self, function: Any) -> None:
-        """The function screen of one configuration (a ``FunctionRef``)."""
-        self.push_screen(FunctionScreen(function))
+    def functions(self) -> None:
+        """``f``: the functions of the region on screen (every region's from the root)."""
+        screen = self.app.screen
+        if not isinstance(screen, FunctionsScreen):
+            self.app.push_screen(FunctionsScreen(selection_of(screen).region))
 
-    def _screen_region(self) -> str | None:
-        screen = self.screen
-        if (region := getattr(screen, "region_name", None)) is not None:
-            return str(region)
-        parsed = getattr(screen, "parsed", None)
-        return parsed.region if isinstance(parsed, LayerVersionArn) else None
-
-    def _back_to_root(self) -> None:
-        while len(self.screen_stack) > 2:
-            self.pop_screen()
-
-    def action_functions(self) -> None:
-        if not isinstance(self.screen, FunctionsScreen):
-            self.push_screen(FunctionsScreen(self._screen_region()))
-
-    def action_help(self) -> None:
-        screen = self.screen
+    def help(self) -> None:
+        """``?``: the keys of the screen on top, titled with where it is."""
+        screen: Screen[object] = self.app.screen
         if isinstance(screen, HelpScreen):
             return
-        title = " \N{SINGLE RIGHT-POINTING ANGLE QUOTATION MARK} ".join(
-            crumbs() if (crumbs := getattr(screen, "crumbs", None)) else [type(screen).__name__]
-        )
-        self.push_screen(HelpScreen(title, screen_bindings(screen)))
+        crumbs = screen.crumbs() if isinstance(screen, HostedScreen) else [type(screen).__name__]
+        self.app.push_screen(HelpScreen(CRUMB_SEPARATOR.join(crumbs), screen_bindings(screen)))
 
-    def known_regions(self) -> list[str]:
-        names = set(self.scan_states) | set(self.config.regions)
-        if self.inventory is not None:
-            names |= {r.region for r in self.inventory.regions}
-        return sorted(names)
+    async def command_line(self) -> None:
+        """``:``: the line, then where it says (``widgets/command_line.py``), or why not."""
+        here = selection_of(self.app.screen).region
+        line = await self.app.push_screen_wait(CommandLine(command_names(self.host)))
+        if line and (problem := run_command(self.host, line, here)):
+            self.host.notify(problem, title="Command", severity="warning", timeout=8)
 
-    def go_to_region(self, region: str) -> None:
-        self._back_to_root()
-        self.open_layers(region)
+    def choose_region(self) -> None:
+        """``g``: a chooser of the regions known, and every region."""
+        self.app.search_commands(region_choices(self.host), "Go to region\N{HORIZONTAL ELLIPSIS}")
 
-    def action_switch_region(self) -> None:
-        self.search_commands(region_choices(self), "Go to region\N{HORIZONTAL ELLIPSIS}")
 
-    def go_to_region_all(self) -> None:
-        self._back_to_root()
-        self.open_layers(None)
-
+__all__ = ["CRUMB_SEPARATOR", "Navigator"]

@@ -1,16 +1,19 @@
 """`P`: pull the selected function's /opt (or the selected layer version) into a folder.
 
-Mixed into the App. A function row (the functions view, a version's consumers) pulls that
-configuration's layers in merge order; a version row, or the contents of one, pulls that
-version. Pulling reads AWS and writes only the local folder, so it works read-only too.
+Run by a screen's ``P`` (``screens/hosted.py``). A function (a row of the functions view or of
+a version's consumers, or the function screen) pulls that configuration's layers in merge
+order; a version row, or the contents of one, pulls that version. Pulling reads AWS and
+writes only the local folder, so it works read-only too.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-from layer_tui.aws.models import FunctionRef, LayerVersion
+from textual.app import App
+
+from layer_tui.ui.host import Host
+from layer_tui.ui.selection import Selection, pull_of
 
 
 def suggested_folder(name: str, cwd: Path | None = None) -> Path:
@@ -24,42 +27,14 @@ def suggested_folder(name: str, cwd: Path | None = None) -> Path:
     return candidate
 
 
-def selected_pull(screen: Any) -> tuple[str, str, str, str] | None:
-    """(ARN, label, region, folder name) of what ``P`` pulls on ``screen``, if anything."""
-    table = getattr(screen, "table", None)
-    row = table.selected_row if table is not None else None
-    item = row.item if row is not None else None
-    if isinstance(item, tuple):  # a consumers row: (function, version)
-        item = next((part for part in item if isinstance(part, FunctionRef)), None)
-    if isinstance(item, FunctionRef):
-        folder = item.function if item.version == "$LATEST" else (
-            f"{item.function}-{item.version}")
-        return item.qualified_arn, item.label, item.region, folder
-    if isinstance(item, LayerVersion):
-        return item.arn, f"{item.layer_name}:{item.version}", item.region, (
-            f"{item.layer_name}-{item.version}")
-    arn = getattr(screen, "version_arn", None)
-    if isinstance(arn, str) and arn.count(":") == 7:
-        parts = arn.split(":")
-        return arn, f"{parts[6]}:{parts[7]}", parts[3], f"{parts[6]}-{parts[7]}"
-    return None
+def pull(app: App[object], host: Host, selection: Selection) -> None:
+    """Open the pull dialog on what ``selection`` has (``selection.pull_of``), or say what to
+    select."""
+    from layer_tui.ui.dialogs.pull import PullDialog
 
-
-class PullActions:
-    """Mixin for ``LayerTuiApp``: the action behind ``P``."""
-
-    # Provided by the App this is mixed into.
-    screen: Any
-    notify: Any
-    push_screen: Any
-    operations: Any
-
-    def action_pull(self) -> None:
-        from layer_tui.ui.dialogs.pull import PullDialog
-
-        found = selected_pull(self.screen)
-        if found is None:
-            self.notify("Select a function or a layer version to pull (P).")
-            return
-        arn, label, region, name = found
-        self.push_screen(PullDialog(self.operations, arn, label, region, suggested_folder(name)))
+    found = pull_of(selection)
+    if found is None:
+        host.notify("Select a function or a layer version to pull (P).")
+        return
+    app.push_screen(PullDialog(host.operations, found.arn, found.label, found.region,
+                               suggested_folder(found.folder)))

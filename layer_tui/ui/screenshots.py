@@ -31,6 +31,8 @@ def _busiest_layer(inventory: Inventory, region: str) -> Layer:
 async def _shoot(endpoint_url: str, out: Path) -> list[Path]:
     from layer_tui.aws.session import SessionConfig
     from layer_tui.ui.app import LayerTuiApp
+    from layer_tui.ui.screens.consumers import ConsumersScreen
+    from layer_tui.ui.screens.versions import VersionsScreen
 
     app = LayerTuiApp(SessionConfig(endpoint_url=endpoint_url, demo=True), endpoint_label="sandbox")
     saved: list[Path] = []
@@ -43,13 +45,13 @@ async def _shoot(endpoint_url: str, out: Path) -> list[Path]:
         await app.workers.wait_for_complete()
         await save("regions")
         assert app.inventory is not None
-        app.go_to_region(LAYERS_REGION)
+        app.navigator.go_to_region(LAYERS_REGION)
         await save("layers")
         layer = _busiest_layer(app.inventory, LAYERS_REGION)
-        app.open_versions(layer.arn)
+        app.push_screen(VersionsScreen(layer.arn))
         await save("versions")
         used = max(layer.versions[1:] or layer.versions, key=lambda v: len(v.consumers))
-        app.open_consumers(used.arn)
+        app.push_screen(ConsumersScreen(used.arn))
         await save("consumers")
         await pilot.press("t")
         await save("consumers-drift")

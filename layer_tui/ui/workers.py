@@ -7,12 +7,23 @@ cache save. Every thread worker here is made by ``in_thread``, which names it by
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
 
 from textual import work
+from textual.worker import Worker
+
+Params = ParamSpec("Params")
+Result = TypeVar("Result")
 
 
-def in_thread(group: str, *, exclusive: bool = False) -> Any:
+def in_thread(
+    group: str, *, exclusive: bool = False
+) -> Callable[[Callable[Params, Result]], Callable[Params, Worker[Result]]]:
     """A thread worker in ``group``; its failure is reported by the app, not fatal."""
-    return work(thread=True, exclusive=exclusive, exit_on_error=False, group=group,
-                description=group)
+
+    def decorate(method: Callable[Params, Result]) -> Callable[Params, Worker[Result]]:
+        return work(method, thread=True, exclusive=exclusive, exit_on_error=False, group=group,
+                    description=group)
+
+    return decorate

@@ -16,6 +16,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.content import Content
+from textual.dom import DOMNode
 from textual.screen import ModalScreen
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
@@ -187,6 +188,6 @@ def layer_list(arns: Sequence[str], highlight: str | None = None,
     return cell
 
 
-def styles_of(screen: ModalScreen[object]) -> CellStyles:
+def styles_of(screen: DOMNode) -> CellStyles:
     """Rich styles from the current theme, for DataTable cells."""
     return CellStyles.from_variables(screen.app.theme_variables)

@@ -52,9 +52,8 @@ def assessment_lines(reading: DeleteAssessment) -> list[Content]:
         users = len(reading.consumers)
         cached = (f"  the last scan saw {users} function configuration(s) using it"
                   if users else "  the last scan saw no function using it")
-        lines = [Content.styled(cached, "$text-muted")]
-        lines += [Content(f"    {visible_line(ref.label)}") for ref in reading.consumers]
-        return lines
+        return [Content.styled(cached, "$text-muted"),
+                *(Content(f"    {visible_line(ref.label)}") for ref in reading.consumers)]
     if reading.is_empty:
         return [Content.styled("  no function uses it (checked live); no one else is granted",
                                "$text-muted")]

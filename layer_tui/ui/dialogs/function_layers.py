@@ -10,7 +10,7 @@ changed since, and ``u`` undoes it like a repin.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, cast
 
 from textual import on
 from textual.app import ComposeResult
@@ -208,7 +208,7 @@ class FunctionLayersDialog(PlanDialog):
             self.say("")
             self._show_versions(result)  # type: ignore[arg-type]
         elif group == "plan":
-            change, plan = result  # type: ignore[misc]
+            change, plan = cast(tuple[LayerChange, FunctionLayersPlan], result)
             self._show_plan(change, plan)
         elif group == "apply":
             self.finish(result, "updated")  # type: ignore[arg-type]

@@ -70,7 +70,9 @@ class KeepNewestDialog(DeleteVersionDialog):
             lines.append(Content(f"  {reading.label}: {'; '.join(reasons)}"))
         return Content("\n").join(lines)
 
-    def on_mount(self, event: events.Mount) -> None:
+    # Textual hands the event to a handler that takes one: this one needs it, to stop the
+    # base's handler running a second time; the base's own takes none.
+    def on_mount(self, event: events.Mount) -> None:  # type: ignore[override]
         super().on_mount()
         # Textual would run the base handler again after this one (it calls every class's
         # on_mount): a second live check, and focus back on Cancel.

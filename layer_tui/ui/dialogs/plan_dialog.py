@@ -240,9 +240,9 @@ class PlanDialog(OperationDialog):
         self.say(message)
 
     @on(Button.Pressed, "#apply")
-    def _apply_pressed(self, event: Button.Pressed) -> None:
+    async def _apply_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        self.run_action("apply")
+        await self.run_action("apply")
 
     @on(Button.Pressed, "#cancel")
     def _cancel_pressed(self, event: Button.Pressed) -> None:

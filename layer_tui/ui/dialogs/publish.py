@@ -69,7 +69,8 @@ class PublishDialog(OperationDialog):
         self.account: str | None = None
         # The first field the user must fill gets the focus from the start (keys typed
         # while the dialog opens land there): the name for a new layer, else the source.
-        self.AUTO_FOCUS = "#source" if self.initial_name else "#name"
+        # Textual reads it from the instance; its stubs declare it a ClassVar.
+        self.AUTO_FOCUS = "#source" if self.initial_name else "#name"  # type: ignore[misc]
         #: The source whose preview failed, and why: ctrl+s repeats that, not "wait".
         self._preview_error: tuple[str, str] | None = None
         self.prepared: PreparedArchive | None = None

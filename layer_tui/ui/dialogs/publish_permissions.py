@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from layer_tui.aws.errors import describe, error_code
@@ -44,6 +45,6 @@ def grant_again(ops: LayerOperations, region: str, published: dict[str, Any],
     for statement in statements:
         args = {"LayerName": name, "VersionNumber": number, **permission_args(statement)}
         ops.mutate(region, "AddLayerVersionPermission", args,
-                   lambda args=args: lam.add_layer_version_permission(**args),
+                   partial(lam.add_layer_version_permission, **args),
                    describe_as=f"granting {args['Principal']} on {name}:{number}")
     return len(statements)

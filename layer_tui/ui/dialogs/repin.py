@@ -9,7 +9,7 @@ was skipped and what failed, and why.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import ClassVar, cast
 
 from textual import on
 from textual.app import ComposeResult
@@ -215,7 +215,7 @@ class RepinDialog(PlanDialog):
 
     def worker_done(self, group: str, result: object) -> None:
         if group == "plan":
-            key, plan = result  # type: ignore[misc]
+            key, plan = cast(tuple[object, RepinPlan], result)
             self._show_plan(key, plan)
             return
         self.finish(result, "moved")  # type: ignore[arg-type]

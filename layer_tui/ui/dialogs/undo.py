@@ -96,7 +96,7 @@ class UndoDialog(PlanDialog):
         """``found``: the plan ``undo_plan`` made; without it the dialog plans on open."""
         super().__init__(ops)
         self.found = found
-        self.batch: str | None = None
+        self.batch_id: str | None = None
         self.plan: RepinPlan | None = None
 
     def compose(self) -> ComposeResult:
@@ -124,10 +124,10 @@ class UndoDialog(PlanDialog):
         if found is None:  # the caller notifies instead; kept for a plan made elsewhere
             info.update(Content(nothing_to_undo(warning)))
             return
-        self.batch, self.plan, when = found
+        self.batch_id, self.plan, when = found
         notes = [("\n" + note, "$warning") for note in self.plan.notes]
         info.update(Content.assemble((restore_summary(self.plan, when), "bold"),
-                                     ("\nbatch " + self.batch, "$text-muted"), *notes))
+                                     ("\nbatch " + self.batch_id, "$text-muted"), *notes))
         preview_rows(self.query_one("#preview", DataTable), self.plan, self)
         runnable = self.plan.runnable
         self.query_one("#apply", Button).disabled = not runnable
@@ -138,12 +138,12 @@ class UndoDialog(PlanDialog):
             self.say("nothing can be restored: each function says why in the table", "warning")
 
     def action_apply(self) -> None:
-        if self.busy or self.report is not None or self.plan is None or self.batch is None:
+        if self.busy or self.report is not None or self.plan is None or self.batch_id is None:
             return
         if self.query_one("#apply", Button).disabled:
             return
         self.start_progress(len(self.plan.items), "restoring\N{HORIZONTAL ELLIPSIS}")
-        self.apply_plan(self.batch, self.plan)
+        self.apply_plan(self.batch_id, self.plan)
 
     @in_thread("apply", exclusive=True)
     def apply_plan(self, batch: str, plan: RepinPlan) -> RepinReport:

@@ -7,16 +7,17 @@ the inventory changes, but only for the screen on top; others catch up when they
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.widgets import Footer
 
 from layer_tui.aws.models import Inventory
 from layer_tui.ui.formatting import CellStyles
+from layer_tui.ui.screens.hosted import MUTATING_ACTIONS, HostedScreen
+from layer_tui.ui.state import all_regions, region_names
 from layer_tui.ui.widgets import (
     Column,
     CrumbBar,
@@ -29,18 +30,13 @@ from layer_tui.ui.widgets import (
 from layer_tui.ui.widgets.table_model import natural_widths
 from layer_tui.ui.workers import in_thread
 
-if TYPE_CHECKING:
-    from layer_tui.ui.app import LayerTuiApp
-
 #: What an empty table says until its first rows are built (never "no versions left" while
 #: they are still being read).
 READING_TEXT = "reading\N{HORIZONTAL ELLIPSIS}"
 
-#: Actions that change AWS: absent (not merely disabled) in read-only mode.
-MUTATING_ACTIONS = frozenset({"publish", "delete", "repin", "undo", "keep_newest", "restore"})
 
 
-class BrowseScreen(Screen[None]):
+class BrowseScreen(HostedScreen):
     """A screen that is one table of domain rows keyed by ARN."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -67,17 +63,7 @@ class BrowseScreen(Screen[None]):
         self._had_selection = False
         self._build_again = False
 
-    @property
-    def tui(self) -> LayerTuiApp:
-        from layer_tui.ui.app import LayerTuiApp
-
-        assert isinstance(self.app, LayerTuiApp)
-        return self.app
-
     # -- what subclasses provide ------------------------------------------------------------
-
-    def crumbs(self) -> list[str]:
-        return []
 
     def build_rows(self, inventory: Inventory | None, styles: CellStyles) -> list[TableRow]:
         raise NotImplementedError
@@ -98,11 +84,12 @@ class BrowseScreen(Screen[None]):
     def empty_words(self) -> str:
         """What the table says when it has no rows: a region this screen shows that is still
         being scanned (or never was) is said so, not called empty."""
-        scans = self.tui.scan_states
-        inventory = self.tui.inventory
-        regions = self.refresh_regions() or tuple(scans)
-        unread = [r for r in regions if inventory is None or inventory.region(r) is None]
-        scanning = [r for r in unread if (scan := scans.get(r)) is not None and scan.running]
+        scans = self.host.scan_states
+        inventory = self.host.inventory
+        regions = self.refresh_regions() or region_names(scans)
+        unread = [r for r in regions if not all_regions(inventory, r)]
+        # Keyed by (account, region): a region is still being scanned in any account.
+        scanning = [r for r in unread if any(s.running for k, s in scans.items() if k[1] == r)]
         if scanning:
             return f"scanning {', '.join(scanning)}\N{HORIZONTAL ELLIPSIS} rows fill in as it goes"
         if unread and self.refresh_regions():
@@ -112,7 +99,7 @@ class BrowseScreen(Screen[None]):
     def scoped(self, crumb: str) -> str:
         """``crumb``, marked when consumers are $LATEST only (--latest-only): a count of
         consumers (or "unused") then leaves out published versions and their aliases."""
-        return f"{crumb} ($LATEST only)" if self.tui.config.latest_only else crumb
+        return f"{crumb} ($LATEST only)" if self.host.config.latest_only else crumb
 
     # -- composition and data flow ----------------------------------------------------------
 
@@ -123,7 +110,7 @@ class BrowseScreen(Screen[None]):
         table.can_open = self.CAN_OPEN
         yield table
         details = DetailsPanel()
-        details.set_class(not self.tui.show_details, "-hidden")
+        details.set_class(not self.host.show_details, "-hidden")
         yield details
         yield FilterPrompt()
         yield Footer(compact=True)
@@ -131,6 +118,9 @@ class BrowseScreen(Screen[None]):
     @property
     def table(self) -> ResourceTable:
         return self.query_one(ResourceTable)
+
+    def export_table(self) -> ResourceTable | None:
+        return self.table
 
     @property
     def rows_ready(self) -> bool:
@@ -147,7 +137,7 @@ class BrowseScreen(Screen[None]):
         self.table.focus()
 
     def on_screen_resume(self) -> None:
-        self.query_one(DetailsPanel).set_class(not self.tui.show_details, "-hidden")
+        self.query_one(DetailsPanel).set_class(not self.host.show_details, "-hidden")
         if self._stale:
             self.rebuild()
 
@@ -169,7 +159,7 @@ class BrowseScreen(Screen[None]):
             return
         self._building = True
         styles = CellStyles.from_variables(self.app.theme_variables)
-        self._build_rows(self.tui.inventory, styles, self.table.columns)
+        self._build_rows(self.host.inventory, styles, self.table.columns)
 
     @in_thread("rows")
     def _build_rows(
@@ -247,7 +237,7 @@ class BrowseScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "back":
             return not self.ROOT or bool(self.table.filter_text)
-        if action in MUTATING_ACTIONS and self.tui.read_only:
+        if action in MUTATING_ACTIONS and self.host.read_only:
             return False
         if action == "copy_arn" and not self.COPIES_ARN:
             return False
@@ -266,12 +256,12 @@ class BrowseScreen(Screen[None]):
     def action_refresh(self) -> None:
         from layer_tui.ui.refreshing import refresh
 
-        refresh(self.tui, self.refresh_regions())  # says it started and when it has landed
+        refresh(self.host, self.refresh_regions())  # says it started and when it has landed
 
     def action_copy_arn(self) -> None:
         if (row := self.table.selected_row) is not None:
-            self.tui.copy_arn(row.key)
+            self.host.copy_arn(row.key)
 
     def action_toggle_details(self) -> None:
-        self.tui.show_details = not self.tui.show_details
-        self.query_one(DetailsPanel).set_class(not self.tui.show_details, "-hidden")
+        self.host.show_details = not self.host.show_details
+        self.query_one(DetailsPanel).set_class(not self.host.show_details, "-hidden")

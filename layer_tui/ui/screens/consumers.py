@@ -9,6 +9,7 @@ from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 
 from layer_tui.aws.models import LATEST, FunctionRef, Inventory, Layer, LayerVersion
+from layer_tui.aws.session import AwsSession
 from layer_tui.ui.formatting import (
     CellStyles,
     LayerVersionArn,
@@ -20,10 +21,21 @@ from layer_tui.ui.formatting import (
     timestamp,
 )
 from layer_tui.ui.function_flags import function_flags
+from layer_tui.ui.index_lookup import IndexLookup, look_up, marked
+from layer_tui.ui.messages import OpenFunction
 from layer_tui.ui.runtimes import is_deprecated
+from layer_tui.ui.screens.account_column import (
+    account_cells,
+    account_columns,
+    account_crumbs,
+    account_field,
+    findable_by_account,
+)
 from layer_tui.ui.screens.base import BrowseScreen
+from layer_tui.ui.selection import Selection, find_version
 from layer_tui.ui.state import LayerIndex, all_regions, find_layer
 from layer_tui.ui.widgets import Column, TableRow
+from layer_tui.ui.workers import in_thread
 
 #: With --latest-only, "no consumer" only means no $LATEST: published versions were not read.
 LATEST_ONLY_EMPTY_TEXT = (
@@ -77,12 +89,16 @@ class ConsumersScreen(BrowseScreen):
     def __init__(self, version_arn: str) -> None:
         self.version_arn = version_arn
         self.parsed = LayerVersionArn.parse(version_arn)
+        #: What the Config index (--index) said of this version, once it has answered.
+        self.index_lookup: IndexLookup | None = None
         super().__init__()
 
     def columns(self) -> tuple[Column, ...]:
         version = (Column("layer_version", "Uses", justify="right"),) if self.drift else ()
         return (
             Column("function", "Function", max_width=48, keep=True),
+            # A version's consumers live in every scanned account of its region.
+            *account_columns(self.host.several_accounts),
             *version,
             Column("runtime", "Runtime", max_width=16),
             Column("arch", "Arch", max_width=14),
@@ -95,16 +111,35 @@ class ConsumersScreen(BrowseScreen):
 
     def crumbs(self) -> list[str]:
         last = "consumers of every version" if self.drift else f"v{self.parsed.version} consumers"
-        return ["regions", self.parsed.region, self.parsed.name, self.scoped(last)]
+        whose = account_crumbs(self.host.several_accounts, self.host.inventory, self.version_arn)
+        if self.host.config.index and not self.drift:
+            version = find_version(self.host.inventory, self.version_arn)
+            lookup = self.index_lookup or IndexLookup(self.version_arn)
+            shown = [lookup.completed(version, self.host.inventory)] if version else []
+            last = lookup.crumb(last, shown)
+        return ["regions", *whose, self.parsed.region, self.parsed.name, self.scoped(last)]
 
     def on_mount(self) -> None:
         # BrowseScreen.on_mount runs too (Textual calls each class's handler).
-        if self.tui.config.latest_only:
+        if self.host.config.latest_only:
             self.table.empty_text = LATEST_ONLY_EMPTY_TEXT
+        if self.host.config.index:
+            self._ask_index(self.host.aws_session(), self.host.config.index)
+
+    @in_thread("config-index", exclusive=True)
+    def _ask_index(self, session: AwsSession, option: str) -> None:
+        lookup = look_up(session, option, self.version_arn)
+        self.app.call_from_thread(self._index_answered, lookup)
+
+    def _index_answered(self, lookup: IndexLookup) -> None:
+        self.index_lookup = lookup
+        if lookup.problem is not None:
+            self.host.notify(lookup.problem, title="AWS Config", severity="warning")
+        self.rebuild()
 
     def empty_words(self) -> str:
         words = super().empty_words()
-        latest_only = self.tui.config.latest_only and words == self.EMPTY_TEXT
+        latest_only = self.host.config.latest_only and words == self.EMPTY_TEXT
         return LATEST_ONLY_EMPTY_TEXT if latest_only else words
 
     def refresh_regions(self) -> tuple[str, ...] | None:
@@ -132,12 +167,17 @@ class ConsumersScreen(BrowseScreen):
         newest = target.version if target else 0
         index = LayerIndex.of(all_regions(inventory, self.parsed.region))
         account = inventory.account if inventory else ""
+        shown = self.host.several_accounts
         rows = []
         for version in self._versions(layer):
+            if self.index_lookup is not None:  # the Config index's consumers join the scan's
+                version = self.index_lookup.completed(version, inventory)
             behind = layer.behind(version)
             for function in version.consumers:
                 modified = parse_aws_time(function.last_modified)
-                flags = joined(function_flags(function, index, account))
+                # "deleted" is judged in the function's own account (its layers of it).
+                flags = joined(function_flags(function, index, function.account or account))
+                whose, whose_sort = account_cells(shown, inventory, function.account, styles)
                 uses = [number(version.version, "bold")] if self.drift else []
                 uses_sort = [version.version] if self.drift else []
                 runtime_style = styles.error if is_deprecated(function.runtime) else ""
@@ -145,7 +185,8 @@ class ConsumersScreen(BrowseScreen):
                     f"{behind} ({version.version}\N{RIGHTWARDS ARROW}{newest})" if behind else "no"
                 )
                 cells = [
-                    consumer_label(function, styles),
+                    marked(consumer_label(function, styles), function, styles.muted),
+                    *whose,
                     *uses,
                     text(function.runtime, runtime_style),
                     text(joined(function.architectures)),
@@ -157,6 +198,7 @@ class ConsumersScreen(BrowseScreen):
                 ]
                 sort_values = [
                     consumer_order(function),
+                    *whose_sort,
                     *uses_sort,
                     function.runtime,
                     joined(function.architectures),
@@ -166,21 +208,34 @@ class ConsumersScreen(BrowseScreen):
                     behind,
                     flags,
                 ]
-                rows.append(
-                    TableRow.build(
-                        function.qualified_arn, cells, sort_values, item=(function, version)
-                    )
+                row = TableRow.build(
+                    function.qualified_arn, cells, sort_values, item=(function, version)
                 )
+                rows.append(findable_by_account(row, function.account) if shown else row)
         return rows
 
     def open_row(self, row: TableRow) -> None:
-        self.tui.open_function(row.item[0])
+        # The app opens it: the function screen links back here (a layer's consumers).
+        self.post_message(OpenFunction(row.item[0]))
+
+    def selection(self) -> Selection:
+        """The row's function and the version it uses (in the drift view, not always this
+        screen's); with no row, this screen's version."""
+        inventory = self.host.inventory
+        row = self.table.selected_row
+        function, version = row.item if row is not None else (
+            None, find_version(inventory, self.version_arn))
+        return Selection(region=self.parsed.region,
+                         layer=find_layer(inventory, self.parsed.layer_arn),
+                         version=version, function=function)
 
     def details(self, row: TableRow) -> list[tuple[str, str]]:
         function, version = row.item
         layers = "\n".join(f"{index}. {arn}" for index, arn in enumerate(function.layers, start=1))
+        whose = [account_field(self.host.inventory, function.account)]
         return [
             ("Function", function.qualified_arn),
+            *(whose if self.host.several_accounts else ()),
             *((("Aliases", joined(function.aliases)),) if function.aliases else ()),
             ("Uses", version.arn),
             ("Runtime", function.runtime or ""),

@@ -19,7 +19,6 @@ from textual.binding import Binding, BindingType
 from textual.command import SimpleCommand
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer, Static, Tree
 from textual.worker import Worker, WorkerState
 
@@ -29,6 +28,8 @@ from layer_tui.aws.zipformat import ZipEntry
 from layer_tui.safe_text import visible_line
 from layer_tui.ui.contents_loading import LoadedContents, LoadedDiff, load_contents, load_diff
 from layer_tui.ui.formatting import CellStyles, LayerVersionArn, size
+from layer_tui.ui.screens.hosted import HostedScreen
+from layer_tui.ui.selection import Selection, find_version, of_version
 from layer_tui.ui.widgets import CrumbBar, HeaderBar, ResourceTable
 from layer_tui.ui.widgets.entry_diff import (
     CompareVersionsProvider,
@@ -51,7 +52,7 @@ from layer_tui.ui.widgets.zip_tree import ZipTree, ZipTreeHeader
 from layer_tui.ui.workers import in_thread
 
 
-class ContentsScreen(Screen[None]):
+class ContentsScreen(HostedScreen):
     """The inside of one layer version; ``c`` compares it with another version."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -104,7 +105,7 @@ class ContentsScreen(Screen[None]):
         yield Footer(compact=True)
 
     @property
-    def tree(self) -> ZipTree:
+    def zip_tree(self) -> ZipTree:
         return self.query_one(ZipTree)
 
     @property
@@ -123,10 +124,11 @@ class ContentsScreen(Screen[None]):
         header = self.query_one(HeaderBar)
         if hasattr(self.app, "header_info"):
             self.watch(self.app, "header_info", lambda info: setattr(header, "info", info))
-        header = self.query_one(ZipTreeHeader)
-        self.watch(self.tree, "order", lambda order: setattr(header, "order", order), init=False)
-        self.watch(self.tree, "order", self._show_crumbs, init=False)
-        self.tree.focus()
+        tree_header = self.query_one(ZipTreeHeader)
+        self.watch(self.zip_tree, "order", lambda order: setattr(tree_header, "order", order),
+                   init=False)
+        self.watch(self.zip_tree, "order", self._show_crumbs, init=False)
+        self.zip_tree.focus()
         self._start_loading()
 
     def crumbs(self) -> list[str]:
@@ -144,7 +146,7 @@ class ContentsScreen(Screen[None]):
             shown, total, sort = len(table.shown_rows), table.total_rows, table.sort_label
         else:
             shown = total = self.report.files if self.report else 0
-            sort = self.tree.order
+            sort = self.zip_tree.order
         self.query_one(CrumbBar).show(self.crumbs(), shown=shown, total=total, filter_text="",
                                       sort=sort)  # fmt: skip
 
@@ -180,7 +182,7 @@ class ContentsScreen(Screen[None]):
         findings = self.query_one(FindingsList)
         findings.show_findings(report.findings)
         findings.remove_class("-hidden")
-        self.tree.show_folder(loaded.folder)
+        self.zip_tree.show_folder(loaded.folder)
         self.largest_table.show_entries(loaded.largest)
         self._show_crumbs()
         self.refresh_bindings()
@@ -234,8 +236,8 @@ class ContentsScreen(Screen[None]):
         if is_text_member(entry):
             self.open_entry(entry)
         else:
-            self.tree.reveal(entry.path)
-            self.tree.focus()
+            self.zip_tree.reveal(entry.path)
+            self.zip_tree.focus()
 
     def open_entry(self, entry: ZipEntry) -> None:
         """Show a small text file; anything else gets a line saying why not."""
@@ -279,7 +281,12 @@ class ContentsScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("compare", "pick_comparison"):
             return True if self.report is not None and self.other_versions else None
-        return True
+        return super().check_action(action, parameters)
+
+    def selection(self) -> Selection:
+        inventory = self.host.inventory
+        version = find_version(inventory, self.version_arn)
+        return of_version(inventory, version, self.parsed.region)
 
     def action_compare(self) -> None:
         other = self.default_comparison()
@@ -335,7 +342,7 @@ class ContentsScreen(Screen[None]):
         if self.mode == "contents-diff" and self.report is not None:
             self.query_one(FindingsList).remove_class("-hidden")
             self.query_one(ContentSwitcher).current = "contents-body"
-            self.tree.focus()
+            self.zip_tree.focus()
             self._show_crumbs()
             return
         self.app.pop_screen()

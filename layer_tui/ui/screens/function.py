@@ -25,7 +25,10 @@ from layer_tui.aws.models import FunctionRef, Inventory
 from layer_tui.safe_text import visible_line
 from layer_tui.ui.formatting import CellStyles, LayerVersionArn, joined, text, timestamp
 from layer_tui.ui.function_flags import layer_flags
+from layer_tui.ui.screens.account_column import account_crumbs
 from layer_tui.ui.screens.base import BrowseScreen
+from layer_tui.ui.screens.consumers import ConsumersScreen
+from layer_tui.ui.selection import Selection, of_version
 from layer_tui.ui.state import LayerIndex, all_regions
 from layer_tui.ui.widgets import (
     Column,
@@ -102,14 +105,16 @@ class FunctionScreen(BrowseScreen):
         )
 
     def crumbs(self) -> list[str]:
-        return ["regions", self.region_name, "functions", self.function.label]
+        whose = account_crumbs(self.host.several_accounts, self.host.inventory, self.function.arn)
+        return ["regions", *whose, self.region_name, "functions", self.function.label]
 
     def refresh_regions(self) -> tuple[str, ...] | None:
         return (self.region_name,)
 
     def build_rows(self, inventory: Inventory | None, styles: CellStyles) -> list[TableRow]:
         self._index = LayerIndex.of(all_regions(inventory, self.region_name))
-        account = inventory.account if inventory else ""
+        # "deleted" is judged in the function's own account (several accounts: not the home's).
+        account = self.function.account or (inventory.account if inventory else "")
         opt = self.view.opt if self.view else None
         arns = [layer.arn for layer in opt.layers] if opt else list(self.function.layers)
         rows = []
@@ -154,10 +159,18 @@ class FunctionScreen(BrowseScreen):
 
     def open_row(self, row: TableRow) -> None:
         if row.key in self._index.versions:
-            self.tui.open_consumers(row.key)
+            self.app.push_screen(ConsumersScreen(row.key))
         else:
             self.notify("not a version of this account's layers the scan knows (another "
                         "account's, or deleted)", severity="warning")  # fmt: skip
+
+    def selection(self) -> Selection:
+        """This function, and the layer version of the row (``i`` inspects it); ``P`` pulls
+        the function's /opt."""
+        row = self.table.selected_row
+        inventory = self.host.inventory
+        version = self._index.versions.get(row.key) if row is not None else None
+        return of_version(inventory, version, self.region_name, self.function)
 
     # -- composition and loading ------------------------------------------------------------
 
@@ -171,7 +184,7 @@ class FunctionScreen(BrowseScreen):
         yield FindingsList(classes="-hidden")
         yield Static(id="function-opt")
         details = DetailsPanel()
-        details.set_class(not self.tui.show_details, "-hidden")
+        details.set_class(not self.host.show_details, "-hidden")
         yield details
         yield FilterPrompt()
         yield Footer(compact=True)
@@ -191,7 +204,8 @@ class FunctionScreen(BrowseScreen):
 
     @in_thread("function", exclusive=True)
     def _load(self, qualified_arn: str) -> FunctionView:
-        session = self.tui._ensure_session()
+        # With several accounts the function's own account reads it (another's is refused).
+        session = self.host.session_for(self.function.account)
         facts = find_function(session, qualified_arn)
         return FunctionView(facts, merged_opt(session, facts.configuration))
 
@@ -256,7 +270,7 @@ class FunctionScreen(BrowseScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in _CHANGES:
-            if self.tui.read_only:
+            if self.host.read_only:
                 return False
             return None if self.table.selected_row is None else True
         return super().check_action(action, parameters)
@@ -273,17 +287,17 @@ class FunctionScreen(BrowseScreen):
     def _change(self, kind: str, delta: int = 0) -> None:
         from layer_tui.ui.dialogs.function_layers import FunctionLayersDialog
 
-        if self.tui.read_only or (row := self.table.selected_row) is None:
+        if self.host.read_only or (row := self.table.selected_row) is None:
             return
 
         def done(changed: bool | None) -> None:
             if changed:
                 self.action_reload()
-                self.tui.start_scan([self.region_name])
+                self.host.start_scan([self.region_name])
 
         change = LayerChange(kind, row.key, delta)
         self.app.push_screen(
-            FunctionLayersDialog(self.tui.operations, self.function.qualified_arn, change),
+            FunctionLayersDialog(self.host.operations, self.function.qualified_arn, change),
             done)
 
     def action_reload(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from layer_tui.aws.models import Inventory, Layer
+from layer_tui.ui.account_merge import account_label
 from layer_tui.ui.formatting import (
     CellStyles,
     age,
@@ -15,7 +16,15 @@ from layer_tui.ui.formatting import (
     timestamp,
 )
 from layer_tui.ui.runtimes import deprecated_among
+from layer_tui.ui.screens.account_column import (
+    account_cells,
+    account_columns,
+    account_field,
+    findable_by_account,
+)
 from layer_tui.ui.screens.base import BrowseScreen
+from layer_tui.ui.screens.versions import VersionsScreen
+from layer_tui.ui.selection import Selection
 from layer_tui.ui.state import all_regions
 from layer_tui.ui.widgets import Column, TableRow
 
@@ -37,14 +46,22 @@ def layer_flags(layer: Layer) -> tuple[str, ...]:
 class LayersScreen(BrowseScreen):
     EMPTY_TEXT = "no layers in this region"
 
-    def __init__(self, region: str | None) -> None:
+    def __init__(self, region: str | None, *, account: str | None = None) -> None:
+        """``account`` narrows the screen to one account's layers (several accounts only)."""
         self.region_name = region
+        self.account = account
         super().__init__()
+
+    @property
+    def accounts_shown(self) -> bool:
+        """Whether rows of several accounts are in view (then they say whose they are)."""
+        return self.account is None and self.host.several_accounts
 
     def columns(self) -> tuple[Column, ...]:
         region = (Column("region", "Region", max_width=16),) if self.region_name is None else ()
         return (
             Column("name", "Layer", max_width=40, keep=True),
+            *account_columns(self.accounts_shown),
             *region,
             Column("latest", "Latest", justify="right"),
             Column("versions", "Versions", justify="right"),
@@ -57,14 +74,17 @@ class LayersScreen(BrowseScreen):
         )
 
     def crumbs(self) -> list[str]:
-        return ["regions", self.region_name or ALL_REGIONS, self.scoped("layers")]
+        whose = [account_label(self.host.inventory, self.account)] if self.account else []
+        return ["regions", *whose, self.region_name or ALL_REGIONS, self.scoped("layers")]
 
     def refresh_regions(self) -> tuple[str, ...] | None:
         return (self.region_name,) if self.region_name else None
 
     def build_rows(self, inventory: Inventory | None, styles: CellStyles) -> list[TableRow]:
         rows = []
-        for scanned in all_regions(inventory, self.region_name):
+        shown = self.accounts_shown
+        for scanned in all_regions(inventory, self.region_name, self.account):
+            whose, whose_sort = account_cells(shown, inventory, scanned.account, styles)
             for layer in scanned.layers:
                 latest = layer.newest_build  # a restored copy is never the latest build
                 flags = layer_flags(layer)
@@ -75,6 +95,7 @@ class LayersScreen(BrowseScreen):
                 flag_style = styles.error if "DEPRECATED" in flags else styles.warning
                 cells = [
                     text(layer.name, "bold"),
+                    *whose,
                     *region,
                     number(latest.version if latest else None),
                     number(len(layer.versions)),
@@ -87,6 +108,7 @@ class LayersScreen(BrowseScreen):
                 ]
                 sort_values = [
                     layer.name.lower(),
+                    *whose_sort,
                     *region_sort,
                     latest.version if latest else None,
                     len(layer.versions),
@@ -97,13 +119,16 @@ class LayersScreen(BrowseScreen):
                     layer.consumer_count,
                     " ".join(flags),
                 ]
-                rows.append(TableRow.build(layer.arn, cells, sort_values, item=layer))
+                row = TableRow.build(layer.arn, cells, sort_values, item=layer)
+                rows.append(findable_by_account(row, scanned.account) if shown else row)
         return rows
 
     def details(self, row: TableRow) -> list[tuple[str, str]]:
         layer: Layer = row.item
         latest = layer.latest
         fields = [("Layer ARN", layer.arn)]
+        if self.host.several_accounts:
+            fields.append(account_field(self.host.inventory, layer.arn.split(":")[4]))
         if latest is None:
             return fields
         stored = sum(v.code_size or 0 for v in layer.versions)
@@ -121,4 +146,8 @@ class LayersScreen(BrowseScreen):
         return fields
 
     def open_row(self, row: TableRow) -> None:
-        self.tui.open_versions(row.key)
+        self.app.push_screen(VersionsScreen(row.key))
+
+    def selection(self) -> Selection:
+        row = self.table.selected_row
+        return Selection(region=self.region_name, layer=row.item if row is not None else None)

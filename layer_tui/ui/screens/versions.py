@@ -17,7 +17,10 @@ from layer_tui.ui.formatting import (
     timestamp,
 )
 from layer_tui.ui.runtimes import deprecated_among
+from layer_tui.ui.screens.account_column import account_crumbs
 from layer_tui.ui.screens.base import BrowseScreen
+from layer_tui.ui.screens.consumers import ConsumersScreen
+from layer_tui.ui.selection import Selection
 from layer_tui.ui.state import find_layer
 from layer_tui.ui.widgets import Column, TableRow
 
@@ -59,7 +62,8 @@ class VersionsScreen(BrowseScreen):
         self.table.set_reactive(type(self.table).sort_reverse, True)
 
     def crumbs(self) -> list[str]:
-        return ["regions", self.parsed.region, self.parsed.name, self.scoped("versions")]
+        whose = account_crumbs(self.host.several_accounts, self.host.inventory, self.layer_arn)
+        return ["regions", *whose, self.parsed.region, self.parsed.name, self.scoped("versions")]
 
     def refresh_regions(self) -> tuple[str, ...] | None:
         return (self.parsed.region,)
@@ -127,4 +131,10 @@ class VersionsScreen(BrowseScreen):
         return fields
 
     def open_row(self, row: TableRow) -> None:
-        self.tui.open_consumers(row.key)
+        self.app.push_screen(ConsumersScreen(row.key))
+
+    def selection(self) -> Selection:
+        row = self.table.selected_row
+        return Selection(region=self.parsed.region,
+                         layer=find_layer(self.host.inventory, self.layer_arn),
+                         version=row.item if row is not None else None)

@@ -9,12 +9,12 @@ from what the scan found, across every region — the same names the palette's f
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.command import DiscoveryHit, Hit, Hits, Provider
@@ -25,9 +25,9 @@ from textual.widgets import Input, Static
 
 from layer_tui.aws.models import FunctionRef, Inventory, Layer
 from layer_tui.safe_text import visible_line
-
-if TYPE_CHECKING:
-    from layer_tui.ui.app import LayerTuiApp
+from layer_tui.ui.host import Host, host_of
+from layer_tui.ui.messages import GoToLayer, GoToRegion, OpenFunction, OpenFunctions, OpenHistory
+from layer_tui.ui.selection import selection_of
 
 #: verb → (argument it takes, what it does); the order suggestions are shown in.
 VERBS: dict[str, tuple[str, str]] = {
@@ -196,8 +196,9 @@ def _region_first(items: list[Any], region: str | None) -> list[Any]:
     return sorted(items, key=lambda item: (item.region != region, item.region))
 
 
-async def run_command(app: LayerTuiApp, line: str) -> str | None:
-    """Go where ``line`` says; the one line saying why not, else None."""
+def run_command(host: Host, line: str, here: str | None = None) -> str | None:
+    """Go where ``line`` says (asking the app with ``ui.messages``; ``here``: the region of the
+    screen it was typed on, whose names come first); the one line saying why not, else None."""
     verb, argument = split_command(line)
     if not verb:
         return None
@@ -207,25 +208,21 @@ async def run_command(app: LayerTuiApp, line: str) -> str | None:
     if takes and not argument:
         example = {"region": "eu-west-1", "fn": "orders-api", "layer": "geo"}[verb]
         return f":{verb} needs a {takes.lower()}, e.g. :{verb} {example}"
-    names = command_names(app)
-    here = app._screen_region()
+    names = command_names(host)
     if verb == "layers":
         if argument:
-            return await run_command(app, f"region {argument}")
-        app.go_to_region_all()
+            return run_command(host, f"region {argument}", here)
+        host.post_message(GoToRegion(None))
     elif verb == "functions":
-        app._back_to_root()
-        app.action_functions()
+        host.post_message(OpenFunctions())
     elif verb == "history":
-        from layer_tui.ui.screens.history import HistoryScreen
-
-        app.push_screen(HistoryScreen())
+        host.post_message(OpenHistory())
     elif verb == "region":
         if argument not in names.regions:
             known = ", ".join(names.regions) or "none yet"
             return (f"unknown region {visible_line(argument)!r}: the regions scanned are "
                     f"{known}; add others with --region")
-        app.go_to_region(argument)
+        host.post_message(GoToRegion(argument))
     elif verb == "layer":
         layers = _region_first([x for x in names.layers if x.name == argument]
                                or [x for x in names.layers if x.name.lower() == argument.lower()],
@@ -233,15 +230,13 @@ async def run_command(app: LayerTuiApp, line: str) -> str | None:
         if not layers:
             return (f"no layer named {visible_line(argument)!r} in the regions scanned; "
                     ":layers lists them all")
-        app.go_to_region(layers[0].region)
-        app.open_versions(layers[0].arn)
+        host.post_message(GoToLayer(layers[0].arn, layers[0].region))
     elif verb == "fn":
-        return await _open_function(app, names, argument, here)
+        return _open_function(host, names, argument, here)
     return None
 
 
-async def _open_function(app: LayerTuiApp, names: CommandNames, name: str,
-                         here: str | None) -> str | None:
+def _open_function(host: Host, names: CommandNames, name: str, here: str | None) -> str | None:
     found = _region_first([f for f in names.functions if f.function == name]
                           or [f for f in names.functions if f.function.lower() == name.lower()],
                           here)
@@ -250,41 +245,29 @@ async def _open_function(app: LayerTuiApp, names: CommandNames, name: str,
                 ":functions lists those that do")
     # Its function screen ($LATEST first), over its region's layers (escape goes back there).
     function = min(found, key=lambda f: (f.region != found[0].region, f.version != "$LATEST"))
-    app.go_to_region(function.region)
-    app.open_function(function)
+    host.post_message(OpenFunction(function, from_root=True))
     return None
 
 
-def command_names(app: LayerTuiApp) -> CommandNames:
-    return CommandNames.of(app.inventory, app.known_regions())
-
-
-class CommandLineActions:
-    """Mixin for ``LayerTuiApp``: the ``:`` key."""
-
-    @work(exclusive=True, group="command-line")
-    async def action_command_line(self) -> None:
-        app: Any = self
-        line = await app.push_screen_wait(CommandLine(command_names(app)))
-        if line:
-            problem = await run_command(app, line)
-            if problem:
-                app.notify(problem, title="Command", severity="warning", timeout=8)
+def command_names(host: Host) -> CommandNames:
+    return CommandNames.of(host.inventory, host.known_regions())
 
 
 class FindByNameProvider(Provider):
     """Palette: every function and layer the scan found, by name, in every region."""
 
-    def _commands(self) -> list[tuple[str, Any, str]]:
-        app: Any = self.app
-        names = command_names(app)
-        found: list[tuple[str, Any, str]] = []
+    def _commands(self) -> list[tuple[str, Callable[[], None], str]]:
+        host = host_of(self.app)
+        here = selection_of(self.screen).region
+        names = command_names(host)
+        found: list[tuple[str, Callable[[], None], str]] = []
         for layer in names.layers:
-            found.append((f"layer {layer.name}", partial(_go, app, f"layer {layer.name}"),
+            found.append((f"layer {layer.name}", partial(_go, host, f"layer {layer.name}", here),
                           f"{layer.region}: {len(layer.versions)} versions"))
         for name in names.function_names:
             regions = sorted({f.region for f in names.functions if f.function == name})
-            found.append((f"fn {name}", partial(_go, app, f"fn {name}"), ", ".join(regions)))
+            found.append((f"fn {name}", partial(_go, host, f"fn {name}", here),
+                          ", ".join(regions)))
         return found
 
     async def search(self, query: str) -> Hits:
@@ -299,14 +282,10 @@ class FindByNameProvider(Provider):
             yield DiscoveryHit(visible_line(title), run, help=visible_line(help_text))
 
 
-def _go(app: Any, line: str) -> None:
-    async def go() -> None:
-        problem = await run_command(app, line)
-        if problem:
-            app.notify(problem, title="Command", severity="warning")
-
-    app.call_later(go)
+def _go(host: Host, line: str, here: str | None) -> None:
+    if problem := run_command(host, line, here):
+        host.notify(problem, title="Command", severity="warning")
 
 
-__all__ = ["CommandLine", "CommandLineActions", "CommandNames", "FindByNameProvider",
-           "completed", "run_command", "split_command", "suggestions"]
+__all__ = ["CommandLine", "CommandNames", "FindByNameProvider", "command_names", "completed",
+           "run_command", "split_command", "suggestions"]

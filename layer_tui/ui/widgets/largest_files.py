@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from textual import events
-
 from layer_tui.aws.zipformat import ZipEntry
 from layer_tui.safe_text import visible_line
 from layer_tui.ui.formatting import text
@@ -46,7 +44,7 @@ class LargestFilesTable(ResourceTable):
         self._cut_for = -1
         self._fill()
 
-    def on_resize(self, event: events.Resize) -> None:
+    def on_resize(self) -> None:
         self._fill()
 
     def _fill(self) -> None:
