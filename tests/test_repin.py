@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from layer_tui.aws import repin
 from layer_tui.aws.journal import Journal
 from layer_tui.aws.operations import LayerOperations
 from layer_tui.aws.repin import RepinOutcome, apply_repin, plan_repin, swap_layer
@@ -133,11 +134,21 @@ def test_undo_leaves_alone_a_function_changed_since_the_repin(
     assert layers_of(estate, "svc-1") == [geo(estate, 3)]
 
 
-def test_a_409_storm_is_waited_out_within_a_bound(estate: Sandbox, tmp_path: Path) -> None:
+def test_a_409_storm_is_waited_out_within_a_bound(
+    estate: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A function that answers 409 three times moves; one that never stops is given up on,
+    its list untouched, after a bounded wait. The waits are recorded, not slept (the storm
+    counts calls, not seconds): the bound is read off them instead of off the wall clock."""
+    waits: list[float] = []
+    monkeypatch.setitem(repin._update.__kwdefaults__, "sleep", waits.append)
     ops = make_ops(estate, tmp_path)
     estate.revisions.conflicts.update({"svc-0": 3, "svc-1": 50})
     plan = plan_repin(ops, REGION, geo(estate, 2), ["svc-0", "svc-1"])
     report = apply_repin(ops, plan)
+    # svc-0: three waits, then it moves; svc-1: a wait before each of its retries, then failed.
+    assert len(waits) == 3 + (repin.CONFLICT_RETRIES - 1)
+    assert max(waits) <= 4.0 and sum(waits) <= 10.0
     outcome = {o.function: o for o in report.outcomes}
     assert outcome["svc-0"].status == "moved"
     assert outcome["svc-1"].status == "failed"
