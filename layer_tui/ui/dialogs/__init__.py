@@ -3,7 +3,7 @@
 Each dismisses with ``True`` when something in AWS changed, so the caller refreshes.
 
 The names below are looked up on first use, not imported with the package: importing one
-dialog module (the app imports ``dialogs.permissions`` for its mixin) would otherwise load
+dialog module (a key's flow in ``ui/changes.py`` imports the one it opens) would otherwise load
 every dialog and, through their checks, boto3 — a third of a second before the first screen.
 """
 

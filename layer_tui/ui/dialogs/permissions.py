@@ -242,18 +242,4 @@ class PermissionsDialog(ModalScreen[bool]):
         self.dismiss(self.changed)
 
 
-class PermissionActions:
-    """Mixin for ``LayerTuiApp``: ``A`` on a version."""
-
-    @work(exclusive=True, group="change")
-    async def action_permissions(self) -> None:
-        app: Any = self
-        version = app._selected_version()
-        if version is None:
-            app.notify("Select a layer version to see who may use it (open a layer first).")
-            return
-        await app.push_screen_wait(PermissionsDialog(app.operations,
-                                                     VersionRef.parse(version.arn)))
-
-
-__all__ = ["PermissionActions", "PermissionsDialog"]
+__all__ = ["PermissionsDialog"]
