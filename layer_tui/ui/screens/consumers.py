@@ -137,6 +137,11 @@ class ConsumersScreen(BrowseScreen):
             self.host.notify(lookup.problem, title="AWS Config", severity="warning")
         self.rebuild()
 
+    def action_refresh(self) -> None:
+        super().action_refresh()
+        if self.host.config.index:  # and Config again: it may have recorded since
+            self._ask_index(self.host.aws_session(), self.host.config.index)
+
     def empty_words(self) -> str:
         words = super().empty_words()
         latest_only = self.host.config.latest_only and words == self.EMPTY_TEXT
