@@ -76,7 +76,7 @@ async def test_the_tui_shows_no_presigned_secret(hostile: RelocatingSandbox) -> 
         await settle(app, pilot)
         port = closed_port()
         hostile.relocate = lambda _: closed_port_url(port)
-        screen = ContentsScreen(app._ensure_session(), arn)
+        screen = ContentsScreen(app.operations.session, arn)
         await app.push_screen(screen)
         await settle(app, pilot)
         shown = screen_text(screen)
@@ -86,7 +86,7 @@ async def test_the_tui_shows_no_presigned_secret(hostile: RelocatingSandbox) -> 
         await pilot.pause()
 
         hostile.relocate = None  # the listing works; the file's read will not
-        screen = ContentsScreen(app._ensure_session(), arn)
+        screen = ContentsScreen(app.operations.session, arn)
         await app.push_screen(screen)
         await settle(app, pilot)
         assert screen.report is not None and screen.report.files == 3

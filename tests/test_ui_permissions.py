@@ -109,7 +109,7 @@ async def test_granting_everyone_needs_the_typed_name_then_revoke_and_undo(
     app = make_app(sandbox)
     async with app.run_test(size=SIZE) as pilot:
         await app.workers.wait_for_complete()
-        ops = LayerOperations(app._ensure_session(), Journal(tmp_path / "journal.jsonl"))
+        ops = LayerOperations(app.operations.session, Journal(tmp_path / "journal.jsonl"))
         dialog = PermissionsDialog(ops, version)
         await app.push_screen(dialog)
         await settle(app, pilot)
@@ -161,7 +161,7 @@ async def test_a_bad_grant_is_one_line_and_an_account_grant_needs_no_typed_name(
     app = make_app(sandbox)
     async with app.run_test(size=SIZE) as pilot:
         await app.workers.wait_for_complete()
-        ops = LayerOperations(app._ensure_session(), Journal(tmp_path / "journal.jsonl"))
+        ops = LayerOperations(app.operations.session, Journal(tmp_path / "journal.jsonl"))
         dialog = PermissionsDialog(ops, version)
         await app.push_screen(dialog)
         await settle(app, pilot)

@@ -78,7 +78,7 @@ async def settle(app: LayerTuiApp, pilot: Any) -> None:
 
 async def diff_of(app: LayerTuiApp, pilot: Any, old: str, new: str) -> ContentsScreen:
     await settle(app, pilot)
-    screen = ContentsScreen(app._ensure_session(), new, other_versions=[old])
+    screen = ContentsScreen(app.operations.session, new, other_versions=[old])
     await app.push_screen(screen)
     await settle(app, pilot)
     await pilot.press("c")
