@@ -30,6 +30,7 @@ from layer_tui.aws.inventory import scan_region
 from layer_tui.aws.journal import Journal
 from layer_tui.aws.models import LayerVersion, RegionInventory
 from layer_tui.aws.operations import LayerOperations
+from layer_tui.aws.repin import plan_repin
 from layer_tui.aws.session import AwsSession, SessionConfig
 from layer_tui.sandbox import Sandbox
 
@@ -122,3 +123,31 @@ def test_a_lagging_index_saying_unused_does_not_let_a_plain_delete_through(
     assert "attached-since" in str(refused.value)
     lam = sandbox.client("lambda", REGION)
     assert lam.get_layer_version_by_arn(Arn=old)["LayerVersionArn"] == old
+
+
+def test_a_repin_of_the_index_s_consumers_reads_each_live_and_sends_nothing_unreachable(
+    sandbox: Sandbox, second: str, tmp_path: Path
+) -> None:
+    """Attack: the repin dialog offers every consumer the screen lists, the index's too: one
+    in an account no session reaches, and one Config still has on the old version though it
+    moved since. Promise: each is read live; the unreachable one is blocked with why and
+    nothing is sent to it, the moved one has nothing to change, and neither is updated."""
+    old, new = publish_layer(sandbox)
+    add_function(second, "workload-fn", [old])
+    add_function(sandbox.account_id, "moved", [old])
+    put_aggregator(sandbox, [sandbox.account_id, second])
+    query = serve_config(sandbox)
+    query.freeze()
+    sandbox.lambda_backend(REGION).update_function_configuration(
+        "moved", "$LATEST", {"Layers": [new]}
+    )
+    session = _session(sandbox)
+    answer = ConfigIndex(session, "org-lambda").consumers_of(old)
+    assert sorted(f.function for f in answer.consumers) == ["moved", "workload-fn"]
+    operations = LayerOperations(session, Journal(tmp_path / "journal.jsonl"), tmp_path / "b")
+    plan = plan_repin(operations, REGION, new, [f.arn for f in answer.consumers])
+    unreachable = next(item for item in plan.items if item.account == second)
+    assert unreachable.blocked and "nothing was sent" in unreachable.blocked
+    moved = next(item for item in plan.items if "moved" in item.function)
+    assert moved.current_layers == (new,) and not moved.changes
+    assert sandbox.stats.calls("UpdateFunctionConfiguration") == 0
