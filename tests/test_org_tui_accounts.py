@@ -227,3 +227,60 @@ async def test_history_names_each_changes_account_and_the_filter_finds_its_id(
         assert accounts == ["billing", "orders"], accounts
         await press_and_wait(pilot, "slash", *org_estate.account("billing"), "enter")
         assert [row.cells[2].plain for row in table(app).shown_rows] == ["billing"]
+
+
+@pilot_test
+async def test_a_function_of_another_account_is_read_through_its_own_account(
+    org_estate: SharedLayers,
+) -> None:
+    """Attack: enter on orders-api, a consumer of platform's otel:1 in account orders. The
+    function screen read it through the caller's own session: refused (another account's
+    function), so its facts and merged /opt never came.
+    Promise: the screen reads it through orders' session: its layers (otel:1, auth:1) are
+    read and listed, and the crumbs name the account."""
+    from layer_tui.ui.screens.function import FunctionScreen
+
+    app = org_app(org_estate)
+    async with app.run_test(size=SIZE) as pilot:
+        await scanned(pilot, app)
+        inventory = app.inventory
+        assert inventory is not None
+        orders = inventory.region(SHARED_REGION, org_estate.account("orders"))
+        assert orders is not None
+        function = next(f for f in orders.functions if f.function == "orders-api")
+        app.push_screen(FunctionScreen(function))
+        await wait_until(pilot, lambda: isinstance(app.screen, FunctionScreen)
+                         and app.screen.view is not None, what="orders-api read")
+        screen = app.screen
+        assert isinstance(screen, FunctionScreen) and screen.view is not None
+        assert [layer.arn for layer in screen.view.opt.layers] == [
+            org_estate.layers["otel:1"], org_estate.layers["auth:1"]]
+        assert "orders" in screen.crumbs()
+
+
+@pilot_test
+async def test_an_accounts_region_opens_its_own_layers_and_all_regions_says_whose(
+    org_estate: SharedLayers,
+) -> None:
+    """Attack: enter on platform's us-east-1 row. The layers screen showed the region's
+    layers of whichever account came first (or of none: the key is account/region), and the
+    all-regions view mixed accounts without saying whose each layer is.
+    Promise: platform's row opens platform's layers (auth, otel), crumbs naming platform;
+    ``a`` lists every account's layers with an Account column saying platform."""
+    from layer_tui.ui.screens.layers import LayersScreen
+
+    app = org_app(org_estate)
+    async with app.run_test(size=SIZE) as pilot:
+        await scanned(pilot, app)
+        platform = org_estate.account("platform")
+        assert table(app).select_key(f"{platform}/{SHARED_REGION}")
+        await press_and_wait(pilot, "enter")
+        screen = app.screen
+        assert isinstance(screen, LayersScreen)
+        assert sorted(row.item.name for row in table(app).shown_rows) == ["auth", "otel"]
+        assert "platform" in screen.crumbs()
+        assert "account" not in [c.key for c in table(app).columns]  # one account in view
+        await press_and_wait(pilot, "escape", "a")
+        assert isinstance(app.screen, LayersScreen) and app.screen.account is None
+        account = [c.key for c in table(app).columns].index("account")
+        assert {row.cells[account].plain for row in table(app).shown_rows} == {"platform"}

@@ -46,8 +46,9 @@ async def test_a_region_still_being_scanned_opens_and_fills_in() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: isinstance(app.screen, RegionsScreen)
                          and shown(app) == 3, "three regions listed")
-        await wait_until(pilot, lambda: app.scan_states["us-east-1"].running
-                         and app.scan_states["eu-north-1"].stage == "done", "us-east-1 still going")
+        await wait_until(pilot, lambda: app.scan_states[("", "us-east-1")].running
+                         and app.scan_states[("", "eu-north-1")].stage == "done",
+                         "us-east-1 still going")
         assert table(app).select_key("us-east-1")
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, LayersScreen), "its layers open")
@@ -109,12 +110,13 @@ async def test_a_cached_screen_answers_while_its_region_is_refreshed() -> None:
         scan.slow = frozenset({"eu-north-1"})
         scan.gate = threading.Event()
         await pilot.press("r")
-        await wait_until(pilot, lambda: app.scan_states["eu-north-1"].running, "the refresh runs")
+        await wait_until(pilot, lambda: app.scan_states[("", "eu-north-1")].running,
+                         "the refresh runs")
         burst(app, "/geo\r")
         await wait_until(pilot, lambda: shown(app) == 1, "filtered to geo")
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, VersionsScreen)
                          and shown(app) == 3, "geo's versions while refreshing")
-        assert app.scan_states["eu-north-1"].running
+        assert app.scan_states[("", "eu-north-1")].running
         scan.gate.set()
         await app.workers.wait_for_complete()
