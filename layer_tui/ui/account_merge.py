@@ -2,10 +2,11 @@
 
 Layers are regional and shared by grants: a version published in account A is used by
 functions in accounts B and C of the same region. Each account's scan only matches its own
-functions to its own versions, so once the regions of one name are in, the app adds every
-other scanned account's functions that list a version to that version's consumers. The merge
-is recomputed from the regions as they are now (a consumer of another account is dropped when
-that account's region is rescanned without it), so rescanning any one account is safe.
+functions to its own versions, so as the regions of one name come in, the app adds every other
+scanned account's functions that list a version to that version's consumers. Each arrival
+replaces what its account contributed (a consumer of another account is dropped when that
+account's region is rescanned without it), so rescanning any one account is safe, and costs
+what that account holds, not what the whole organization does.
 """
 
 from __future__ import annotations
@@ -24,44 +25,65 @@ from layer_tui.aws.models import (
 )
 
 
-def _arn_account(arn: str) -> str:
-    parts = arn.split(":", 5)
-    return parts[4] if len(parts) > 4 else ""
+def _users(functions: Iterable[FunctionRef], owner: str) -> dict[str, list[FunctionRef]]:
+    """Layer version ARN of ``owner`` -> the functions among ``functions`` that list it.
+
+    ARNs are told apart by a substring (``:ACCOUNT:layer:``), not parsed: this runs for every
+    layer reference of a region that arrives, tens of thousands with dozens of accounts."""
+    users: dict[str, list[FunctionRef]] = defaultdict(list)
+    marker = f":{owner}:layer:"
+    for function in functions:
+        for arn in function.layers:
+            if marker in arn:
+                users[arn].append(function)
+    return users
 
 
-def consumers_across_accounts(regions: Sequence[RegionInventory]) -> list[RegionInventory]:
-    """Every account's region of one name, each version's consumers completed with the
-    functions of the other accounts among ``regions`` that list it (own ones first)."""
-    owners = {r.account for r in regions}
-    foreign: dict[str, list[FunctionRef]] = defaultdict(list)
-    for scanned in regions:
-        for function in scanned.functions:
-            for arn in function.layers:
-                owner = _arn_account(arn)
-                if owner != scanned.account and owner in owners:
-                    foreign[arn].append(function)
-    return [_with_foreign(scanned, foreign) for scanned in regions]
-
-
-def _with_foreign(
-    scanned: RegionInventory, foreign: dict[str, list[FunctionRef]]
+def _with_consumers(
+    scanned: RegionInventory, dropped: str | None, added: dict[str, list[FunctionRef]]
 ) -> RegionInventory:
+    """``scanned`` with each version's consumers less those of account ``dropped`` (None:
+    none dropped), then ``added``'s."""
+    marker = f":{dropped}:function:" if dropped else None
     if scanned.error is not None or not scanned.layers:
         return scanned
     layers: list[Layer] = []
     for layer in scanned.layers:
         versions = []
         for version in layer.versions:
-            own = tuple(c for c in version.consumers if c.account in ("", scanned.account))
-            consumers = own + tuple(foreign.get(version.arn, ()))
-            if consumers != version.consumers:
-                version = replace(version, consumers=consumers)
+            kept = version.consumers if marker is None else tuple(
+                c for c in version.consumers if marker not in c.arn)
+            more = added.get(version.arn, ())
+            if len(kept) != len(version.consumers) or more:
+                version = replace(version, consumers=kept + tuple(more))
             versions.append(version)
         changed = any(a is not b for a, b in zip(versions, layer.versions, strict=True))
         layers.append(replace(layer, versions=tuple(versions)) if changed else layer)
     if all(a is b for a, b in zip(layers, scanned.layers, strict=True)):
         return scanned
     return replace(scanned, layers=tuple(layers))
+
+
+def _arrived(
+    by_key: dict[tuple[str, str], RegionInventory], region: RegionInventory
+) -> None:
+    """``region`` (as its account's scan read it: its own consumers only) in ``by_key``, and
+    the consumers across accounts of its name brought up to date, in place.
+
+    Its own versions gain the other accounts' functions that list them; every other account's
+    versions of the region lose this account's functions and gain them as they are now. Only
+    what this account touches is walked, not every function of every account again.
+    """
+    account, name = region.account, region.region
+    others = [r for key, r in by_key.items() if key[1] == name and key[0] != account]
+    if region.layers:
+        foreign = _users((f for other in others for f in other.functions), account)
+        region = _with_consumers(region, None, foreign)
+    by_key[(account, name)] = region
+    for other in others:
+        if other.layers:
+            mine = _users(region.functions, other.account)
+            by_key[(other.account, name)] = _with_consumers(other, account, mine)
 
 
 def merge_account_regions(
@@ -82,16 +104,10 @@ def merge_account_regions(
     if not fresh:
         return current
     by_key = {(r.account, r.region): r for r in current.regions} if current else {}
-    touched = set()
     for region in fresh:
         if region.scanned_at is None:
             region = replace(region, scanned_at=clock.now())
-        by_key[(region.account, region.region)] = region
-        touched.add(region.region)
-    for name in touched:
-        same = [by_key[key] for key in by_key if key[1] == name]
-        for merged in consumers_across_accounts(same):
-            by_key[(merged.account, name)] = merged
+        _arrived(by_key, region)
     keys = sorted(by_key, key=lambda key: (order.get(key[0], len(order)), key[1]))
     return Inventory(
         home, clock.now(), tuple(by_key[key] for key in keys), accounts=tuple(summaries)
