@@ -152,7 +152,10 @@ def estate(wheels: dict[str, Path]) -> Iterator[Estate]:
         grant_public_read(shared)
         private = publish_layer_version(vendor, "Vendor-Private", shared_zip,
                                         created=datetime.now(UTC), version=3)
+        # AWS checks the grant when a function pins the version: granted then, revoked since.
+        grant_public_read(private)
         function("vendored", [(shared.arn, shared_zip), (private.arn, shared_zip)])
+        private.policy.statements.clear()
         # A hostile member name, in two layers so that it is shadowed.
         evil = plain_zip({"python/\x1b[31mred\x1b]0;pwned\x07.py": b"x"})
         function("hostile", [(publish("evil-a", evil), evil), (publish("evil-b", evil), evil)])
