@@ -284,3 +284,39 @@ async def test_an_accounts_region_opens_its_own_layers_and_all_regions_says_whos
         assert isinstance(app.screen, LayersScreen) and app.screen.account is None
         account = [c.key for c in table(app).columns].index("account")
         assert {row.cells[account].plain for row in table(app).shown_rows} == {"platform"}
+
+
+@pilot_test
+async def test_several_profiles_one_unreadable_are_each_one_row(
+    sandbox: Sandbox, tmp_path: Any
+) -> None:
+    """Attack: ``--profile alpha --profile beta --profile missing``; missing is in no config
+    file, so its account is never known. Its row took the key of "the one account" (""), had
+    no name, or two unreadable profiles shared one row.
+    Promise: alpha's and beta's accounts are scanned, each row named by its profile; missing
+    is one row named "missing" with its reason; the header says 3 accounts (1 failed)."""
+    import os
+
+    accounts = {"alpha": "444455556666", "beta": "777788889999"}
+    lines = []
+    for profile, account in accounts.items():
+        key, secret = sandbox.credentials_for(account)
+        lines += [f"[{profile}]", f"aws_access_key_id = {key}", f"aws_secret_access_key = {secret}"]
+    path = os.environ["AWS_SHARED_CREDENTIALS_FILE"]
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as out:
+        out.write("\n".join(lines) + "\n")
+    config = SessionConfig(profiles=("alpha", "beta", "missing"), profile="alpha",
+                           endpoint_url=sandbox.endpoint_url, regions=(SHARED_REGION,))
+    app = LayerTuiApp(config, endpoint_label="sandbox")
+    async with app.run_test(size=SIZE) as pilot:
+        await scanned(pilot, app)
+        keys = shown_keys(app)
+        assert sorted(keys) == sorted([*(f"{a}/{SHARED_REGION}" for a in accounts.values()),
+                                       "profile missing"]), keys
+        for profile, account in accounts.items():
+            assert row_text(app, f"{account}/{SHARED_REGION}").startswith(profile)
+        missing = row_text(app, "profile missing")
+        assert missing.startswith("missing") and " ok " not in f" {missing} ", missing
+        header = header_text(app)
+        assert "3 accounts" in header and "(1 failed)" in header, header

@@ -245,8 +245,11 @@ class AccountScanning:
         self._account, self._profile, self._endpoint = (
             message.home, message.profile, message.endpoint
         )
+        # A profile that could not be read has no account id: it is keyed by its source
+        # ("profile NAME"), so two such never collide, nor pass for the one account ("").
         self.account_scans = {
-            summary.account: AccountScan(summary, "error" if summary.error else "scanning")
+            summary.account or summary.source or summary.name:
+                AccountScan(summary, "error" if summary.error else "scanning")
             for summary in message.summaries
         }
         if message.cached and self.inventory is None:

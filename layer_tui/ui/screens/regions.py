@@ -78,7 +78,8 @@ class RegionsScreen(BrowseScreen):
         scans = self.host.scan_states
         rows = []
         for account, state in self.host.account_scans.items():
-            label = account_label(inventory, account)
+            label = account_label(inventory, account) if state.summary.account else (
+                state.summary.name or account)  # a profile that could not be read
             names = [key[1] for key in scans if key[0] == account]
             if inventory is not None:
                 names += [r.region for r in inventory.account_regions(account)
@@ -102,7 +103,8 @@ class RegionsScreen(BrowseScreen):
         cells = [text(label, "bold"), text("", styles.muted), status,
                  *(number(None) for _ in range(5)), age(None, styles.muted)]
         sort_values = [label.lower(), "", rank, None, None, None, None, None, None]
-        row = TableRow.build(state.summary.account, cells, sort_values, item=state)
+        key = state.summary.account or state.summary.source or state.summary.name
+        row = TableRow.build(key, cells, sort_values, item=state)
         return findable_by_account(row, state.summary.account)
 
     def _row(
@@ -161,7 +163,8 @@ class RegionsScreen(BrowseScreen):
     def details(self, row: TableRow) -> list[tuple[str, str]]:
         if isinstance(row.item, AccountScan):
             summary = row.item.summary
-            fields = [account_field(self.host.inventory, summary.account)]
+            fields = [account_field(self.host.inventory, summary.account) if summary.account
+                      else ("Account", "not known: its credentials could not be read")]
             if summary.source:
                 fields.append(("From", summary.source))
             if summary.error is not None:
