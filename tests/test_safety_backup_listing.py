@@ -15,16 +15,14 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_safety_restore import (  # noqa: F401  (box and six_layer_zip are fixtures)
-    REGION,
-    box,
-    deleted_backup,
-    make_ops,
-    run_cli,
-    six_layer_zip,
-)
+import test_safety_restore as restore_tests
+from test_safety_restore import REGION, deleted_backup, make_ops, run_cli
 
 from layer_tui.sandbox.server import Sandbox
+
+# The restore tests' fixtures: a sandbox, and a layer zip of a real wheel.
+box = restore_tests.box
+six_layer_zip = restore_tests.six_layer_zip
 
 
 def copy_as(backup: Path, version: int) -> Path:
