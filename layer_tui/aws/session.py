@@ -127,14 +127,17 @@ class RateLimiter:
 URGENT_OPERATIONS = frozenset({"ListFunctions"})
 
 
-_limiters: dict[tuple[str, str], RateLimiter] = {}
+_limiters: dict[tuple[str, str, str], RateLimiter] = {}
 _limiters_lock = threading.Lock()
 
 
-def limiter_for(account: str, region: str, rate: float) -> RateLimiter:
-    """The process-wide limiter of one (account, region): every session and thread shares it."""
+def limiter_for(account: str, region: str, rate: float, service: str = "lambda") -> RateLimiter:
+    """The process-wide limiter of one (account, region, service): every session and thread
+    shares it. AWS counts each service's requests apart (Lambda's control plane allows about
+    15/s per account and region; Config, STS and S3 have budgets of their own), so a burst of
+    Config queries never takes the tokens a ListFunctions chain waits for."""
     with _limiters_lock:
-        key = (account, region)
+        key = (account, region, service)
         if key not in _limiters or _limiters[key].rate != rate:
             _limiters[key] = RateLimiter(rate)
         return _limiters[key]
@@ -261,7 +264,7 @@ class AwsSession:
         if cached is not None:
             return cached
         client = self._raw_client(service, region)
-        limiter = limiter_for(self.account_id(), region, self.config.rate_per_second)
+        limiter = limiter_for(self.account_id(), region, self.config.rate_per_second, service)
 
         def take_token(event_name: str = "", **_: Any) -> None:
             # "before-send.lambda.ListFunctions"
