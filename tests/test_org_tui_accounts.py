@@ -320,3 +320,18 @@ async def test_several_profiles_one_unreadable_are_each_one_row(
         assert missing.startswith("missing") and " ok " not in f" {missing} ", missing
         header = header_text(app)
         assert "3 accounts" in header and "(1 failed)" in header, header
+
+
+@pilot_test
+async def test_each_accounts_regions_are_listed_by_name(org_estate: SharedLayers) -> None:
+    """Attack: ``--region us-east-1 --region eu-west-1``: rows sorted by account alone kept
+    each account's regions in the order their scans were announced (us-east-1 first).
+    Promise: sorted by Account, each account's regions follow by name (eu-west-1 first)."""
+    config = SessionConfig(org=True, endpoint_url=org_estate.sandbox.endpoint_url,
+                           regions=(SHARED_REGION, "eu-west-1"))
+    app = LayerTuiApp(config, endpoint_label="sandbox")
+    async with app.run_test(size=SIZE) as pilot:
+        await scanned(pilot, app)
+        platform = org_estate.account("platform")
+        mine = [key.split("/")[1] for key in shown_keys(app) if key.startswith(f"{platform}/")]
+        assert mine == ["eu-west-1", SHARED_REGION], mine

@@ -102,7 +102,7 @@ class RegionsScreen(BrowseScreen):
             status, rank = text(f"looking up its regions{ELLIPSIS}", styles.accent), 1
         cells = [text(label, "bold"), text("", styles.muted), status,
                  *(number(None) for _ in range(5)), age(None, styles.muted)]
-        sort_values = [label.lower(), "", rank, None, None, None, None, None, None]
+        sort_values = [(label.lower(), ""), "", rank, None, None, None, None, None, None]
         key = state.summary.account or state.summary.source or state.summary.name
         row = TableRow.build(key, cells, sort_values, item=state)
         return findable_by_account(row, state.summary.account)
@@ -140,7 +140,7 @@ class RegionsScreen(BrowseScreen):
         if not account:
             return TableRow.build(name, cells, sort_values, item=scanned)
         cells.insert(0, text(label, "bold"))
-        sort_values.insert(0, label.lower())
+        sort_values.insert(0, (label.lower(), name))  # an account's regions by name
         return TableRow.build(f"{account}/{name}", cells, sort_values, item=scanned)
 
     def _status(
