@@ -15,6 +15,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Footer
 
 from layer_tui.aws.models import Inventory
+from layer_tui.ui.bulk_allocation import bulk_allocation
 from layer_tui.ui.formatting import CellStyles
 from layer_tui.ui.screens.hosted import MUTATING_ACTIONS, HostedScreen
 from layer_tui.ui.state import all_regions, region_names
@@ -27,7 +28,7 @@ from layer_tui.ui.widgets import (
     ResourceTable,
     TableRow,
 )
-from layer_tui.ui.widgets.table_model import natural_widths
+from layer_tui.ui.widgets.table_model import natural_widths, sorted_rows
 from layer_tui.ui.workers import in_thread
 
 #: What an empty table says until its first rows are built (never "no versions left" while
@@ -159,28 +160,36 @@ class BrowseScreen(HostedScreen):
             return
         self._building = True
         styles = CellStyles.from_variables(self.app.theme_variables)
-        self._build_rows(self.host.inventory, styles, self.table.columns)
+        table = self.table
+        self._build_rows(self.host.inventory, styles, table.columns,
+                         (table.sort_column, table.sort_reverse))
 
     @in_thread("rows")
     def _build_rows(
-        self, inventory: Inventory | None, styles: CellStyles, columns: tuple[Column, ...]
+        self, inventory: Inventory | None, styles: CellStyles, columns: tuple[Column, ...],
+        order: tuple[int, bool],
     ) -> None:
         built: tuple[list[TableRow], tuple[int, ...]] | None = None
+        size = sum(len(r.functions) + len(r.layers) for r in inventory.regions) if inventory else 0
         try:
-            rows = self.build_rows(inventory, styles)
-            built = (rows, natural_widths(columns, rows))
+            with bulk_allocation(size):
+                # Sorted here too: at 100,000 rows the sort would hold the event loop.
+                rows = self.build_rows(inventory, styles)
+                rows = sorted_rows(rows, *order) if columns else rows
+                built = (rows, natural_widths(columns, rows))
         finally:
-            self.app.call_from_thread(self._rows_built, columns, built)
+            self.app.call_from_thread(self._rows_built, columns, built, order)
 
     def _rows_built(
-        self, columns: tuple[Column, ...], built: tuple[list[TableRow], tuple[int, ...]] | None
+        self, columns: tuple[Column, ...], built: tuple[list[TableRow], tuple[int, ...]] | None,
+        order: tuple[int, bool],
     ) -> None:
         self._building = False
         # Rows built for columns the screen has since replaced (drift toggle) are dropped.
         if built is not None and self.is_attached and columns == self.table.columns:
             rows, natural = built
             self.table.empty_text = self.empty_words()
-            self.table.set_rows(rows, natural=natural)
+            self.table.set_rows(rows, natural=natural, sorted_by=order)
             self._show_details()
         if self._build_again and self.is_attached:
             self._build_again = False

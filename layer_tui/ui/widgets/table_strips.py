@@ -36,10 +36,17 @@ def header_labels(columns: Sequence[Column], sort_column: int, reverse: bool) ->
 
 
 def text_strip(text: Text, style: Style, width: int, console: Console) -> Strip:
-    """``text`` in ``style``, padded with it to ``width`` cells."""
-    segments = list(text.render(console))
-    strip = Strip(Segment.apply_style(segments, style), text.cell_len)
-    return strip.extend_cell_length(width, style)
+    """``text`` in ``style``, padded with it to ``width`` cells.
+
+    Padded as text, so one strip is made: every strip Textual makes carries seven caches, and
+    a redraw of the table makes one per line.
+    """
+    length = text.cell_len
+    if length < width:
+        text = text.copy()
+        text.append(" " * (width - length))
+        length = width
+    return Strip(Segment.apply_style(text.render(console), style), length)
 
 
 class RowStrips:
