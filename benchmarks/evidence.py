@@ -6,11 +6,12 @@
 Runs, one process each so none measures another's memory or threads: ``scan.py`` (the
 inventory against the AWS CLI loop and the critical path; again with a third of functions
 given published versions, against ``--latest-only``), ``cache_load.py`` (the cache at 16,000
-functions), ``inspect_layer.py`` (Range reads
-against a download), ``startup.py`` (start to first painted screen) and ``ui_filter.py`` (the UI
-at 100,000 functions). Each figure is given against its limit (issue 17) from the same run.
-``--scan-args --no-cli`` leaves out the AWS CLI loop (over five minutes of it). Writes ``benchmarks/results/evidence.json`` and, with ``--readme``, the
-table between the ``evidence`` markers in README.md. Not a test: it never fails on time.
+functions), ``inspect_layer.py`` (Range reads against a download), ``startup.py`` (start to
+first painted screen) and ``ui_filter.py`` (the UI at 100,000 functions). Each figure is given
+against its limit (issue 17) from the same run. ``--scan-args --no-cli`` leaves out the AWS CLI
+loop (over five minutes of it). Writes ``benchmarks/results/evidence.json`` and, with
+``--readme``, the table between the ``evidence`` markers in README.md. Not a test: it never
+fails on time.
 """
 
 from __future__ import annotations
