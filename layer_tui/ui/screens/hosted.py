@@ -8,7 +8,8 @@ the dialog itself (``ui.changes``). A modal on top has none of these keys.
 
 from __future__ import annotations
 
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
+from functools import partial
 from typing import Any
 
 from textual.screen import Screen
@@ -47,42 +48,50 @@ class HostedScreen(Screen[None]):
         # Off in read-only mode: the key falls through to the app's refusal, which says why.
         return not (action in MUTATING_ACTIONS and self.host.read_only)
 
-    def _run_flow(self, flow: Coroutine[Any, Any, None], group: str = "change") -> None:
-        # A worker of the app's, as these were when they were the app's actions: one change at
-        # a time, and a failure is said by the app's ``on_worker_state_changed`` (a screen's
-        # worker events do not bubble up to it).
-        self.app.run_worker(flow, group=group, exclusive=True, exit_on_error=False)
+    def _run_flow(self, flow: Callable[[Selection], Coroutine[Any, Any, None]],
+                  group: str = "change") -> None:
+        """Run ``flow`` on this screen's selection once the messages already queued are
+        handled (a scan's answer that came in with the key counts), in a worker of the app's,
+        as these were when they were the app's actions: one change at a time, and a failure is
+        said by the app's ``on_worker_state_changed`` (a screen's worker events do not bubble
+        up to it)."""
+
+        def start() -> None:
+            self.app.run_worker(flow(self.selection()), group=group, exclusive=True,
+                                exit_on_error=False)
+
+        self.app.call_later(start)
 
     def action_inspect(self) -> None:
-        changes.inspect(self.host, self.selection())
+        self.app.call_later(lambda: changes.inspect(self.host, self.selection()))
 
     def action_publish(self) -> None:
-        self._run_flow(changes.publish(self.app, self.host, self.selection()))
+        self._run_flow(partial(changes.publish, self.app, self.host))
 
     def action_delete(self) -> None:
-        self._run_flow(changes.delete(self.app, self.host, self.selection()))
+        self._run_flow(partial(changes.delete, self.app, self.host))
 
     def action_keep_newest(self) -> None:
-        self._run_flow(changes.keep_newest(self.app, self.host, self.selection()))
+        self._run_flow(partial(changes.keep_newest, self.app, self.host))
 
     def action_repin(self) -> None:
-        self._run_flow(changes.repin(self.app, self.host, self.selection()))
+        self._run_flow(partial(changes.repin, self.app, self.host))
 
     def action_undo(self) -> None:
-        self._run_flow(changes.undo(self.app, self.host))
+        self._run_flow(lambda _: changes.undo(self.app, self.host))
 
     def action_restore(self) -> None:
-        self._run_flow(changes.restore(self.app, self.host))
+        self._run_flow(lambda _: changes.restore(self.app, self.host))
 
     def action_permissions(self) -> None:
-        self._run_flow(changes.permissions(self.app, self.host, self.selection()))
+        self._run_flow(partial(changes.permissions, self.app, self.host))
 
     def action_pull(self) -> None:
-        pulling.pull(self.app, self.host, self.selection())
+        self.app.call_later(lambda: pulling.pull(self.app, self.host, self.selection()))
 
     def action_export(self) -> None:
-        self._run_flow(export.export(self.app, self.host, self.export_table(), self.crumbs()),
-                     group="export")
+        self._run_flow(lambda _: export.export(self.app, self.host, self.export_table(),
+                                               self.crumbs()), group="export")
 
 
 __all__ = ["MUTATING_ACTIONS", "HostedScreen"]
