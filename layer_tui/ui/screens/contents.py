@@ -122,8 +122,7 @@ class ContentsScreen(HostedScreen):
 
     def on_mount(self) -> None:
         header = self.query_one(HeaderBar)
-        if hasattr(self.app, "header_info"):
-            self.watch(self.app, "header_info", lambda info: setattr(header, "info", info))
+        self.watch(self.app, "header_info", lambda info: setattr(header, "info", info))
         tree_header = self.query_one(ZipTreeHeader)
         self.watch(self.zip_tree, "order", lambda order: setattr(tree_header, "order", order),
                    init=False)
@@ -353,12 +352,7 @@ class ContentsScreen(HostedScreen):
         self._start_loading()
 
     def action_copy_arn(self) -> None:
-        copy = getattr(self.app, "copy_arn", None)
-        if callable(copy):
-            copy(self.version_arn)
-        else:
-            self.app.copy_to_clipboard(self.version_arn)
-            self.notify(self.version_arn, title="Copied")
+        self.host.copy_arn(self.version_arn)
 
 
 __all__ = ["ContentsScreen", "LoadedContents", "LoadedDiff"]
