@@ -91,7 +91,7 @@ IMPORTED: tuple[tuple[str, str, Shape, str], ...] = (
     ("moto.s3.models", "s3_backends", Mapping, "s3_storage.py, server.py"),
     ("moto.organizations.models", "organizations_backends", Mapping, "layers.py"),
     ("moto.moto_server.werkzeug_app", "DomainDispatcherApplication", type, "server.py"),
-    ("moto.moto_server.werkzeug_app", "MotoRequestHandler", type, "server.py"),
+    ("moto.moto_server.werkzeug_app", "MotoRequestHandler", type, "http_server.py"),
     ("moto.moto_server.werkzeug_app", "create_backend_app", CALLABLE, "server.py"),
 )
 

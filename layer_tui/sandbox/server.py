@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import random
 import secrets
-import socket
-import struct
 import threading
 from collections.abc import Callable, Sequence
 from types import TracebackType
@@ -23,7 +21,6 @@ from moto.core.base_backend import AccountSpecificBackend
 from moto.iam.models import iam_backends
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
-    MotoRequestHandler,
     create_backend_app,
 )
 from werkzeug.serving import ThreadedWSGIServer
@@ -32,8 +29,9 @@ from layer_tui.sandbox.calls import Interceptor, profile_free_session
 from layer_tui.sandbox.config_query import ConfigQuery
 from layer_tui.sandbox.content import ContentServer, ContentSigner
 from layer_tui.sandbox.credentials import AccountCredentials, forget_accounts
-from layer_tui.sandbox.faults import DroppedConnection, Faults
+from layer_tui.sandbox.faults import Faults
 from layer_tui.sandbox.gateway import Gateway
+from layer_tui.sandbox.http_server import QuietRequestHandler, QuietServer
 from layer_tui.sandbox.layers import (
     LayerUseGrants,
     LayerVersionReads,
@@ -63,8 +61,6 @@ _accounts_lock = threading.Lock()
 _shared_moto_app: DomainDispatcherApplication | None = None
 _client_session_lock = threading.Lock()
 _client_session: Any = None
-#: SO_LINGER on with a zero timeout: close() resets the connection instead of ending it.
-_ABORTIVE_LINGER = struct.pack("ii", 1, 0)
 #: S3's words for a presigned URL past its expiry.
 _EXPIRED = "Request has expired"
 
@@ -97,39 +93,6 @@ def random_account_id() -> str:
         candidate = str(random.SystemRandom().randrange(10**11, 10**12))
         if candidate != DEMO_ACCOUNT_ID:
             return candidate
-
-
-class _QuietRequestHandler(MotoRequestHandler):
-    """No access log: the TUI owns the terminal the sandbox runs in."""
-
-    def log(self, type: str, message: str, *args: Any) -> None:
-        return None
-
-    def connection_dropped(
-        self, error: BaseException, environ: dict[str, Any] | None = None
-    ) -> None:
-        if isinstance(error, DroppedConnection):
-            # The gateway asked for a reset: no response, and a close that sends RST.
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _ABORTIVE_LINGER)
-            self.close_connection = True
-        else:
-            super().connection_dropped(error, environ)
-
-
-class _QuietServer(ThreadedWSGIServer):
-    def log(self, type: str, message: str, *args: Any) -> None:
-        return None
-
-    def shutdown_request(self, request: Any) -> None:
-        # socketserver's shutdown(SHUT_WR) would send a FIN ahead of the reset asked for.
-        try:
-            linger = request.getsockopt(socket.SOL_SOCKET, socket.SO_LINGER, 8)
-        except OSError:
-            linger = b""
-        if linger == _ABORTIVE_LINGER:
-            self.close_request(request)
-        else:
-            super().shutdown_request(request)
 
 
 class _ExpirableSigner(ContentSigner):
@@ -232,7 +195,7 @@ class Sandbox:
                 ],
                 expire_content_urls=self.expire_content_urls,
             )
-            self._server = _QuietServer(self._host, 0, self._gateway, handler=_QuietRequestHandler)
+            self._server = QuietServer(self._host, 0, self._gateway, handler=QuietRequestHandler)
         except BaseException:
             self.credentials.release_all()
             raise
