@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 from on_screen import said
 from test_repin import REGION, estate, geo, layers_of, tiny_zip  # noqa: F401
+from waiting import wait_until
 
 from layer_tui.aws.backups import list_backups
 from layer_tui.aws.journal import Journal
@@ -234,17 +235,23 @@ def test_the_app_says_at_start_what_a_killed_run_left(
     journal_path().parent.mkdir(parents=True, exist_ok=True)
     journal_path().write_bytes((tmp_path / "journal.jsonl").read_bytes())
 
+    expected = ("A repin was cut short (the app stopped mid-way): 2 done (svc-0, svc-1), "
+                "8 never started (svc-2, svc-3, svc-4 and 5 more); u undoes what was done")
+
     async def run() -> list[str]:
         config = SessionConfig(endpoint_url=estate.endpoint_url, regions=(REGION,))
         app = LayerTuiApp(config)
         async with app.run_test(size=(140, 40)) as pilot:
+            # The check runs once the account is known, after the first paint and the scan's
+            # start: wait for what it says, not for the workers there are at the first look.
+            await wait_until(pilot, lambda: any("cut short" in line for line in said(app)),
+                             "what the killed run left")
             await app.workers.wait_for_complete()
             await pilot.pause()
             return said(app)
 
     shown = asyncio.run(run())
-    assert ("A repin was cut short (the app stopped mid-way): 2 done (svc-0, svc-1), "
-            "8 never started (svc-2, svc-3, svc-4 and 5 more); u undoes what was done") in shown
+    assert expected in shown
     # Said once: the journal is closed now, so the next start is quiet.
     assert interrupted_work(Journal()) == []
 
