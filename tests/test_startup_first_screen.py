@@ -9,8 +9,10 @@ them) starts only once the app has refreshed after mounting its first screen.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -72,3 +74,25 @@ async def test_scan_starts_after_the_first_screen_is_mounted() -> None:
         await wait_until(pilot, lambda: mounted_when_asked, "the scan to be asked for")
         await wait_until(pilot, lambda: app.inventory is not None, "the scan's inventory")
     assert mounted_when_asked == [True]
+
+
+def test_demo_starts_its_sandbox_package_behind_the_first_screen(tmp_path: Path) -> None:
+    """Attack: ``--demo`` imports the sandbox package (moto, Flask, boto3: half a second of
+    processor time) before the app runs, so the first screen waits for it although the
+    sandbox itself starts in the scan's worker. Promise: when ``run_tui`` hands over to the
+    app in ``--demo``, neither moto nor the sandbox's server has been imported."""
+    probe = ("import json, sys\n"
+             "import layer_tui.ui.launch as launch\n"
+             "from layer_tui.aws import paths\n"
+             "from layer_tui.aws.session import SessionConfig\n"
+             "def run(app): print(json.dumps([m for m in ('moto', 'flask',\n"
+             "    'layer_tui.sandbox.server') if m in sys.modules]))\n"
+             "launch.LayerTuiApp.run = run\n"
+             "paths.use_demo_state()\n"
+             "launch.run_tui(SessionConfig(demo=True))\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "XDG_"))}
+    env.update(XDG_CACHE_HOME=str(tmp_path / "cache"), XDG_STATE_HOME=str(tmp_path / "state"),
+               XDG_DATA_HOME=str(tmp_path / "data"), XDG_CONFIG_HOME=str(tmp_path / "config"))
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True, timeout=120, env=env)
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from layer_tui.ui.account_scanning import demo_accounts_factory
 from layer_tui.ui.app import LayerTuiApp
@@ -35,9 +37,7 @@ def run_tui(config: SessionConfig, *, inventory_cache: InventoryCache | None = N
     factory = None
     accounts = None
     if config.demo and not config.endpoint_url:
-        from layer_tui.sandbox.demo import LazyDemo
-
-        demo = LazyDemo(paths.demo_tape_path())
+        demo = DemoOnFirstUse(paths.demo_tape_path())
         factory = demo_session_factory(demo)
         accounts = demo_accounts_factory(demo)
     # Several accounts (--org, several --profile) are resolved by the app's scan thread, after
@@ -51,3 +51,31 @@ def run_tui(config: SessionConfig, *, inventory_cache: InventoryCache | None = N
         if demo is not None:
             demo.stop()
     return app.return_code or 0
+
+
+class DemoOnFirstUse:
+    """The demo sandbox (``sandbox.demo.LazyDemo``), imported when first asked for.
+
+    The sandbox package imports moto, Flask and boto3, half a second of processor time: asked
+    for by the scan's worker, it loads behind the first screen instead of before it.
+    """
+
+    def __init__(self, tape: Path) -> None:
+        self._tape = tape
+        self._demo: Any = None
+        self._lock = threading.Lock()
+
+    def endpoint_url(self) -> str:
+        with self._lock:
+            if self._demo is None:
+                from layer_tui.sandbox.demo import LazyDemo
+
+                self._demo = LazyDemo(self._tape)
+            demo = self._demo
+        return str(demo.endpoint_url())
+
+    def stop(self) -> None:
+        with self._lock:
+            demo = self._demo
+        if demo is not None:
+            demo.stop()
