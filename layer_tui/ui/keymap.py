@@ -152,7 +152,8 @@ def _own_node_classes() -> list[type[DOMNode]]:
             if subclass.__module__.startswith("layer_tui.") and subclass not in found:
                 found.append(subclass)
             pending.append(subclass)
-    return found
+    # In a fixed order, so a clash names the same binding on every run.
+    return sorted(found, key=lambda node: (node.__module__, node.__qualname__))
 
 
 def binding_scopes(app_class: type[App[object]]) -> list[list[Binding]]:
