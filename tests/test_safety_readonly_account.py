@@ -379,7 +379,7 @@ def test_a_profile_switch_mid_scan_never_shows_or_caches_the_old_accounts_layers
         CSS_PATH = str(Path(layer_tui.ui.app.__file__).with_name("app.tcss"))
         handled: list[Inventory] = []
 
-        def on_layer_tui_app_scan_finished(self, message: Any) -> None:
+        def on_scan_finished(self, message: Any) -> None:
             self.handled.append(message.inventory)
 
     cache_root = tmp_path / "cache"

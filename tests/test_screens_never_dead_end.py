@@ -102,6 +102,10 @@ async def test_a_cached_screen_answers_while_its_region_is_refreshed() -> None:
     scan = FakeScan()
     app = make_app(scan=scan)
     async with app.run_test(size=SIZE) as pilot:
+        # The scan starts after the first paint: wait for it to be done, not for no worker.
+        first = ("", "eu-north-1")
+        await wait_until(pilot, lambda: first in app.scan_states
+                         and not app.scan_states[first].running, "the first scan")
         await app.workers.wait_for_complete()
         await pilot.pause()
         app.navigator.go_to_region("eu-north-1")
