@@ -72,6 +72,9 @@ def rows_ready(app: Any) -> bool:
 
 async def settle(pilot: Any) -> None:
     """Every worker done (the scan, the row builds), then the messages they posted handled."""
+    # The app starts its scan after its first refresh: let that refresh happen first, or no
+    # worker is running yet and this returns before the scan has begun.
+    await pilot.pause()
     await pilot.app.workers.wait_for_complete()
     await wait_until(pilot, lambda: rows_ready(pilot.app), what="the screen's rows")
     await pilot.pause()
