@@ -109,6 +109,8 @@ def main() -> int:
     parser.add_argument("--latency", type=float, default=0.1, help="seconds per API call")
     parser.add_argument("--rate", type=float, default=15.0,
                         help="AWS's limit per account x region, calls/s")
+    parser.add_argument("--processes", type=int, default=None,
+                        help="worker processes for the accounts (default: one per core)")
     parser.add_argument("--out", type=Path, default=HERE / "results" / "organization.json")
     args = parser.parse_args()
     os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench",
@@ -162,7 +164,8 @@ def main() -> int:
         list_function_configs(platform.client("lambda", regions[0]))
         results["list_functions_chain_s"] = round(time.perf_counter() - chain_started, 2)
         settled()
-        org = scanned(lambda progress: scan_accounts(accounts, regions, progress=progress))
+        org = scanned(lambda progress: scan_accounts(accounts, regions, progress=progress,
+                                                     processes=args.processes))
         stats = estate.ask("stats")
         inventory = org["inventory"]
         results["organization"] = {

@@ -20,6 +20,13 @@ from dataclasses import replace
 from botocore.exceptions import BotoCoreError, ClientError
 
 from layer_tui import clock
+from layer_tui.aws.account_processes import (
+    AccountTicket,
+    Outcome,
+    process_count,
+    scan_in_processes,
+    ticket_for,
+)
 from layer_tui.aws.accounts import AccountSessions
 from layer_tui.aws.errors import AwsError, describe
 from layer_tui.aws.inventory import ProgressCallback, ScanProgress, scan_inventory
@@ -32,6 +39,7 @@ from layer_tui.aws.models import (
     RegionError,
     RegionInventory,
 )
+from layer_tui.aws.request_cap import request_cap
 from layer_tui.aws.session import AwsSession
 
 #: What the cache knows of an account's regions (``cache.PendingVersions``), by account.
@@ -45,12 +53,15 @@ def scan_accounts(
     latest_only: bool = False,
     progress: ProgressCallback | None = None,
     known_versions: KnownVersions | None = None,
+    processes: int | None = None,
 ) -> Inventory:
     """Every account of ``accounts`` scanned in parallel, merged (see the module docstring).
 
     One account (``accounts.multi_account`` False) is exactly ``scan_inventory``. With several,
     progress steps carry their ``account``; an account that cannot be scanned at all comes
-    back as its summary's ``error``, never raised.
+    back as its summary's ``error``, never raised. ``processes``: worker processes to deal
+    the accounts to (``account_processes``); None picks one per core for an organization big
+    enough to pay for their start, 1 keeps every account in this process's threads.
     """
     if not accounts.multi_account:
         home = accounts.home
@@ -58,14 +69,19 @@ def scan_accounts(
         return scan_inventory(home, regions, latest_only=latest_only, progress=progress,
                               known_versions=known)
     reachable = list(accounts)
+    workers = process_count(len(reachable), processes)
+    if workers > 1:
+        outcomes = _scan_in_processes(reachable, regions, latest_only, progress,
+                                      known_versions, workers)
+    else:
+        def scan_one(item: tuple[str, AwsSession]) -> Outcome:
+            account, session = item
+            return scan_one_account(account, session, regions, latest_only, progress,
+                                    known_versions)
 
-    def scan_one(item: tuple[str, AwsSession]) -> tuple[RegionInventory, ...] | RegionError:
-        account, session = item
-        return _scan_account(account, session, regions, latest_only, progress, known_versions)
-
-    with ThreadPoolExecutor(max(1, len(reachable)), "scan-account") as pool:
-        outcomes = dict(zip((a for a, _ in reachable), pool.map(scan_one, reachable),
-                            strict=True))
+        with ThreadPoolExecutor(max(1, len(reachable)), "scan-account") as pool:
+            outcomes = dict(zip((a for a, _ in reachable), pool.map(scan_one, reachable),
+                                strict=True))
     summaries: list[AccountSummary] = []
     scanned: list[RegionInventory] = []
     for summary in accounts.summaries():
@@ -83,14 +99,54 @@ def scan_accounts(
     )
 
 
-def _scan_account(
+def _scan_in_processes(
+    reachable: Sequence[tuple[str, AwsSession]],
+    regions: Sequence[str] | None,
+    latest_only: bool,
+    progress: ProgressCallback | None,
+    known_versions: KnownVersions | None,
+    workers: int,
+) -> dict[str, Outcome]:
+    """The accounts dealt to ``workers`` processes. What the cache knows is read here (a
+    worker has no cache), for the regions each account has: discovered here first when no
+    region was named, each account in a thread of its own."""
+
+    def ticket(item: tuple[str, AwsSession]) -> AccountTicket | RegionError:
+        account, session = item
+        try:
+            names = list(regions) if regions else session.discover_regions()
+            known = known_versions(account, names) if known_versions else None
+            return ticket_for(account, session, names, known)
+        except (AwsError, BotoCoreError, ClientError, ValueError) as exc:
+            failure = describe(exc, f"account {account}")
+            return RegionError(failure.code, failure.message)
+
+    with ThreadPoolExecutor(max(1, len(reachable)), "scan-ticket") as pool:
+        made = list(pool.map(ticket, reachable))
+    outcomes: dict[str, Outcome] = {
+        account: item for (account, _), item in zip(reachable, made, strict=True)
+        if isinstance(item, RegionError)
+    }
+    tickets = [item for item in made if isinstance(item, AccountTicket)]
+    if tickets:
+        outcomes.update(scan_in_processes(
+            tickets, processes=workers, latest_only=latest_only, progress=progress,
+            request_cap_limit=request_cap().limit,
+        ))
+    return outcomes
+
+
+def scan_one_account(
     account: str,
     session: AwsSession,
     regions: Sequence[str] | None,
     latest_only: bool,
     progress: ProgressCallback | None,
     known_versions: KnownVersions | None,
-) -> tuple[RegionInventory, ...] | RegionError:
+) -> Outcome:
+    """One account's regions (a region's failure is its own ``error``), or why the account
+    could not be scanned at all; never raised. The same code in this process or a worker."""
+
     def report(step: ScanProgress) -> None:
         if progress is not None:
             progress(replace(step, account=account))
