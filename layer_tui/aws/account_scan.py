@@ -60,8 +60,8 @@ def scan_accounts(
     One account (``accounts.multi_account`` False) is exactly ``scan_inventory``. With several,
     progress steps carry their ``account``; an account that cannot be scanned at all comes
     back as its summary's ``error``, never raised. ``processes``: worker processes to deal
-    the accounts to (``account_processes``); None picks one per core for an organization big
-    enough to pay for their start, 1 keeps every account in this process's threads.
+    the accounts to (``account_processes``); None or 1 keeps every account in this process's
+    threads (see ``account_processes.process_count`` for why that is the default).
     """
     if not accounts.multi_account:
         home = accounts.home
