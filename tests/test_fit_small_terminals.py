@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 from ui_fixtures import NOW, make_app, pilot_test
-from waiting import wait_until
+from waiting import settle, wait_until
 
 from layer_tui import clock
 from layer_tui.ui.dialogs.publish import PublishDialog
@@ -33,7 +33,9 @@ async def test_publish_buttons_and_outcome_stay_on_an_80x24_screen() -> None:
     Promise: Cancel, Publish, the status line and where it lands lie wholly on screen."""
     app = make_app()
     async with app.run_test(size=SMALL) as pilot:
-        await app.workers.wait_for_complete()
+        # The scan starts after the first paint, and "p" before any region is scanned only
+        # says to wait: let the scan finish, as a user sees the regions before pressing.
+        await settle(pilot)
         await pilot.press("p")
         await wait_until(pilot, lambda: isinstance(app.screen, PublishDialog), "the dialog")
         dialog = app.screen
