@@ -393,9 +393,10 @@ def test_the_live_reading_names_every_consumer_account_and_is_typed_to_delete(
 ) -> None:
     """Attack: crypto:1 is used by search (visible) and retired (role gone, invisible);
     tracing:3 is used by no one, but retired cannot be read. Promise: the reading the dialog
-    shows names search-indexer in search and retired (and suspended frozen) as unchecked, and wants the typed name;
-    tracing:3 also wants it (granted, retired unchecked) — and, confirmed with what was
-    shown, it is deleted by core-libs' session and journaled under core-libs, the rest kept."""
+    shows names search-indexer in search, retired and the suspended frozen as unchecked, and
+    wants the typed name; tracing:3 also wants it (granted, retired unchecked) — and,
+    confirmed with what was shown, it is deleted by core-libs' session and journaled under
+    core-libs, the rest kept."""
     accounts, ops = org_ops(heldout, tmp_path)
     crypto = core_version(accounts, heldout, HOME, "crypto", 1)
     reading = assess_delete(ops.session, ops.journal, crypto, accounts=ops.accounts)
