@@ -8,11 +8,13 @@ asks the code under test.
 
 from __future__ import annotations
 
+import fcntl
 import io
 import json
 import re
 import subprocess
 import sys
+import tempfile
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -38,20 +40,43 @@ WHEELS = ("urllib3==1.26.20", "urllib3==2.2.3", "six==1.16.0", "six==1.17.0", "b
 SITE = "python/lib/python3.12/site-packages/"
 
 
+#: pip's own limit per connection, and ours for the whole download of one wheel: generous, so a
+#: loaded machine or a slow index still gets there, but a stalled download ends the setup with
+#: what pip said instead of hanging the suite.
+PIP_SOCKET_TIMEOUT_S = 60
+PIP_DOWNLOAD_TIMEOUT_S = 600
+
+
 @pytest.fixture(scope="session")
 def wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Real published wheels, downloaded once into a cache folder shared by the session."""
+    """Real published wheels, downloaded once per test run into a folder every worker of the
+    run shares (the parent of each worker's base temp)."""
     cache = tmp_path_factory.getbasetemp().parent / "layer-tui-wheels"
-    found: dict[str, Path] = {}
-    for requirement in WHEELS:
-        name, version = requirement.split("==")
-        have = sorted(cache.glob(f"{name}-{version}-*.whl"))
-        if not have:
-            subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q",
-                            "-d", str(cache), requirement], check=True, capture_output=True)
-            have = sorted(cache.glob(f"{name}-{version}-*.whl"))
-        found[requirement] = have[0]
-    return found
+    cache.mkdir(exist_ok=True)
+    # Parallel workers each set this fixture up: one downloads while the others wait on the
+    # lock, and a wheel enters the cache by rename once whole, so none reads a half-written one.
+    with (cache / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return {requirement: _cached_wheel(cache, requirement) for requirement in WHEELS}
+
+
+def _cached_wheel(cache: Path, requirement: str) -> Path:
+    name, version = requirement.split("==")
+    have = sorted(cache.glob(f"{name}-{version}-*.whl"))
+    if have:
+        return have[0]
+    with tempfile.TemporaryDirectory(dir=cache) as partial:
+        try:
+            subprocess.run(
+                [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+                 "--disable-pip-version-check", "--timeout", str(PIP_SOCKET_TIMEOUT_S), "-q",
+                 "-d", partial, requirement],
+                check=True, capture_output=True, text=True, timeout=PIP_DOWNLOAD_TIMEOUT_S,
+            )
+        except subprocess.CalledProcessError as failed:
+            raise RuntimeError(f"pip download {requirement} failed: {failed.stderr}") from failed
+        wheel = next(Path(partial).glob(f"{name}-{version}-*.whl"))
+        return wheel.replace(cache / wheel.name)
 
 
 def layer_zip(wheel: Path, prefix: str, rename: dict[str, str] | None = None) -> bytes:
