@@ -16,6 +16,7 @@ import pytest
 from on_screen import highlighted_command, said
 from textual.worker import WorkerFailed
 from ui_fixtures import pilot_test
+from waiting import settle as settle_scan
 from waiting import wait_until
 
 from layer_tui import clock
@@ -66,7 +67,9 @@ def zip_of(session: AwsSession, arn: str) -> tuple[bytes, zipfile.ZipFile]:
 
 
 async def open_contents(app: LayerTuiApp, pilot: Any, arn: str, **kwargs: Any) -> ContentsScreen:
-    await app.workers.wait_for_complete()
+    # The app's scan starts after its first paint and names the account in the header: let it
+    # finish first, so no answer of it lands while (or after) the screen is looked at.
+    await settle_scan(pilot)
     screen = ContentsScreen(app._ensure_session(), arn, **kwargs)
     await app.push_screen(screen)
     await settle(app, pilot)
