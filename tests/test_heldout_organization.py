@@ -28,6 +28,10 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from on_screen import DialogHost as Host
+from test_safety_delete_dialog import focused_id, settle, shown
+from textual.widgets import Button
+from ui_fixtures import NOW, pilot_test
 
 from layer_tui.aws.accounts import AccountSessions, resolve_accounts
 from layer_tui.aws.delete_check import DeleteAssessment, DeleteCheckChanged, assess_delete
@@ -48,9 +52,11 @@ from layer_tui.sandbox.backends import (
     publish_layer_version,
     set_function_layers,
 )
+from layer_tui.sandbox.config_query import put_organization_aggregator
 from layer_tui.sandbox.org_estate import grant
 from layer_tui.sandbox.organization import SandboxOrganization
 from layer_tui.sandbox.seed import DEMO_NOW
+from layer_tui.ui.dialogs.delete import DeleteVersionDialog
 
 HOME = "eu-west-1"
 FAR = "ap-southeast-2"
@@ -192,7 +198,7 @@ def consumers_of(listed: list[dict[str, Any]]) -> set[Consumer]:
     return {(c["arn"], c["version"], tuple(sorted(c.get("aliases") or ()))) for c in listed}
 
 
-def shown(shape: Any) -> dict[tuple[str, str], dict[str, Any]]:
+def listed_world(shape: Any) -> dict[tuple[str, str], dict[str, Any]]:
     """The same shape, from ``inventory --json --org``'s accounts (regions without error)."""
     world: dict[tuple[str, str], dict[str, Any]] = {}
     for account in shape["accounts"]:
@@ -236,7 +242,7 @@ def test_every_readable_account_matches_the_truth_and_each_failure_is_one_row(
     assert {a["name"] for a in shape["accounts"]} == {"management", *MEMBERS}
 
     expected = truth(heldout, readable(heldout))
-    assert shown(shape) == expected
+    assert listed_world(shape) == expected
     # The truth is not vacuous: tracing:2's only consumer is payments' published version.
     tracing2 = heldout.arns[f"{HOME}/tracing:2"]
     assert expected[(heldout.account("core-libs"), HOME)]["layers"][tracing2] == {
@@ -271,7 +277,7 @@ def test_narrowing_to_some_accounts_scans_those_whole_and_no_other(
     assert code == 0, err
     listed = {a["account"] for a in shape["accounts"]}
     assert listed == readable(heldout)
-    assert shown(shape) == truth(heldout, readable(heldout))
+    assert listed_world(shape) == truth(heldout, readable(heldout))
     [line] = err.strip().splitlines()  # only analytics' disabled region is left to say
     assert "ap-southeast-2" in line
 
@@ -279,7 +285,7 @@ def test_narrowing_to_some_accounts_scans_those_whole_and_no_other(
     code, shape, err = org_inventory(heldout, capsys, "--org", "--accounts", ",".join(sorted(two)))
     assert code == 0, err
     assert {a["account"] for a in shape["accounts"]} == two
-    assert shown(shape) == truth(heldout, two)
+    assert listed_world(shape) == truth(heldout, two)
     assert err == ""
 
 
@@ -299,7 +305,7 @@ def test_a_role_no_member_has_is_one_row_each_and_the_management_is_whole(
             "AccountSuspended" if member == "frozen" else "AssumeRoleFailed")
     management = by_id[heldout.sandbox.account_id]
     assert management["error"] is None
-    assert shown({"accounts": [management]}) == truth(heldout, {heldout.sandbox.account_id})
+    assert listed_world({"accounts": [management]}) == truth(heldout, {heldout.sandbox.account_id})
     lines = err.strip().splitlines()
     assert len(lines) == len(MEMBERS) and "Traceback" not in err
     assert all("NoSuchRole" in line for line in lines if "suspended" not in line)
@@ -318,6 +324,37 @@ def test_an_aggregator_that_does_not_exist_is_one_line_and_costs_no_scan(
     assert "leave out --index" in line
 
 
+def test_the_organization_aggregator_adds_the_consumer_no_role_reaches(
+    heldout: Heldout, capsys: Any
+) -> None:
+    """Attack: crypto:1 (published by a member, not the management) is also used by retired's
+    old-cron, which no scan can read (its role is gone); the management's aggregator covers
+    every region of the organization. Promise: with ``--index config:org-heldout``,
+    crypto:1 lists old-cron marked "from AWS Config" beside search's search-indexer (the
+    scan's, once); every other consumer is exactly the scan's truth, nothing added twice;
+    the three failure lines are still said."""
+    put_organization_aggregator(heldout.sandbox.account_id, [HOME], name="org-heldout")
+    code, shape, err = org_inventory(heldout, capsys, "--index", "config:org-heldout")
+    assert code == 0, err
+    crypto = heldout.arns[f"{HOME}/crypto:1"]
+    core = next(a for a in shape["accounts"] if a["account"] == heldout.account("core-libs"))
+    home = next(r for r in core["regions"] if r["region"] == HOME)
+    listed = next(v["consumers"] for layer in home["layers"] for v in layer["versions"]
+                  if v["arn"] == crypto)
+    assert sorted((c["function"], c["arn"].split(":")[4], c.get("from")) for c in listed) == [
+        ("old-cron", heldout.account("retired"), "AWS Config"),
+        ("search-indexer", heldout.account("search"), None),
+    ]
+    expected = truth(heldout, readable(heldout))
+    expected[(heldout.account("core-libs"), HOME)]["layers"][crypto].add(
+        (f"arn:aws:lambda:{HOME}:{heldout.account('retired')}:function:old-cron", "$LATEST",
+         ()))
+    assert listed_world(shape) == expected
+    failures = [line for line in err.splitlines() if "--exclude-accounts" in line
+                or "not enabled" in line]
+    assert len(failures) == 3 and "Traceback" not in err
+
+
 def test_a_member_caller_cannot_list_the_organization_one_line_and_itself_whole(
     heldout: Heldout, capsys: Any, tmp_path: Any
 ) -> None:
@@ -331,7 +368,7 @@ def test_a_member_caller_cannot_list_the_organization_one_line_and_itself_whole(
     code, shape, err = org_inventory(heldout, capsys, "--profile", "search")
     assert code == 0, err
     assert [a["account"] for a in shape["accounts"]] == [heldout.account("search")]
-    assert shown(shape) == truth(heldout, {heldout.account("search")})
+    assert listed_world(shape) == truth(heldout, {heldout.account("search")})
     [line] = err.strip().splitlines()
     assert "may not list the organization's accounts" in line
 
@@ -416,6 +453,43 @@ def test_the_live_reading_names_every_consumer_account_and_is_typed_to_delete(
     [line] = [e for e in ops.journal.entries()
               if e.action == "DeleteLayerVersion" and e.phase == "before"]
     assert line.account == heldout.account("core-libs")
+
+
+@pytest.mark.frozen_clock(NOW)
+@pilot_test
+async def test_the_dialog_wants_the_name_for_a_version_only_another_accounts_alias_uses(
+    heldout: Heldout, tmp_path: Any
+) -> None:
+    """Attack: in the delete dialog for tracing:2 (its only user payments' pay-api:1 behind
+    alias ``prod``), the user presses enter in the empty field, clicks Delete, types another
+    version's name, enters and clicks Delete again. Promise: the dialog names pay-api:1
+    (alias prod) with payments' id and name and retired as not checked, focuses the
+    typed-name field; Delete stays disabled until ``tracing:2`` is typed, and nothing of
+    the above deletes anything (the dialog stays open)."""
+    accounts, ops = org_ops(heldout, tmp_path)
+    version = core_version(accounts, heldout, HOME, "tracing", 2)
+    payments, retired = heldout.account("payments"), heldout.account("retired")
+    dialog = DeleteVersionDialog(ops, [version])
+    app = Host(dialog)
+    async with app.run_test(size=(140, 50)) as pilot:
+        await settle(app, pilot)
+        text = shown(app)
+        assert f"pay-api:1 (alias prod) in account {payments} (payments)" in text
+        assert f"could not check account {retired} (retired)" in text
+        assert focused_id(app) == "confirm-name"
+        delete = dialog.query_one("#delete", Button)
+        await pilot.press("enter")
+        await pilot.click("#delete")
+        await settle(app, pilot)
+        await pilot.press(*"tracing:3", "enter")
+        await pilot.click("#delete")
+        await settle(app, pilot)
+        assert app.screen is dialog and delete.disabled
+        assert versions_left(heldout, HOME, "tracing") == [1, 2, 3]
+        await pilot.press(*["backspace"] * 9, *"tracing:2")
+        await pilot.pause()
+        assert not delete.disabled  # the typed name, and only it, opens the way
+    assert versions_left(heldout, HOME, "tracing") == [1, 2, 3]
 
 
 def layer_arns(heldout: Heldout, member: str, function: str) -> list[str]:
