@@ -351,6 +351,9 @@ def test_a_profile_switch_mid_scan_never_shows_or_caches_the_old_accounts_layers
     back to A) and saved into B's cache file.
     Promise: results are stamped with the account they were read from and never shown or
     cached under another: the app shows B, B's layers only, and B's cache holds none of A."""
+    from textual import on
+
+    from layer_tui.ui import messages
     from layer_tui.ui.app import LayerTuiApp
 
     hold = HoldCalls(slow_call)
@@ -374,12 +377,16 @@ def test_a_profile_switch_mid_scan_never_shows_or_caches_the_old_accounts_layers
     import layer_tui.ui.app
 
     class App(LayerTuiApp):
-        """Counts the scans whose end the app has handled, kept or dropped."""
+        """Counts the scans whose end the app has handled, kept or dropped.
+
+        By the message class, not by a handler's name: the name Textual derives changes with
+        where the class is defined, and a hook that never fires only shows as a timeout."""
 
         CSS_PATH = str(Path(layer_tui.ui.app.__file__).with_name("app.tcss"))
         handled: list[Inventory] = []
 
-        def on_scan_finished(self, message: Any) -> None:
+        @on(messages.ScanFinished)
+        def _count_scan_finished(self, message: messages.ScanFinished) -> None:
             self.handled.append(message.inventory)
 
     cache_root = tmp_path / "cache"
