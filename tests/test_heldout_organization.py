@@ -425,6 +425,28 @@ def test_a_version_used_only_by_another_accounts_alias_is_not_deleted_on_a_plain
         assert versions_left(heldout, HOME, "tracing") == [1, 2, 3]
 
 
+def test_a_version_in_the_second_region_is_checked_in_that_region_of_every_account(
+    heldout: Heldout, tmp_path: Any
+) -> None:
+    """Attack: ap-southeast-2's tracing:1 has the same name and number as eu-west-1's; its only
+    user is search's search-edge there (eu-west-1's users are others). A plain confirm.
+    Promise: refused, naming search-edge in search (and no eu-west-1 function); nothing is
+    deleted in either region."""
+    accounts, ops = org_ops(heldout, tmp_path)
+    version = core_version(accounts, heldout, FAR, "tracing", 1)
+    reading = assess_delete(ops.session, ops.journal, version, accounts=ops.accounts)
+    assert [(ref.arn, ref.version) for ref in reading.consumers] == [
+        (f"arn:aws:lambda:{FAR}:{heldout.account('search')}:function:search-edge", "$LATEST")]
+    with pytest.raises(DeleteCheckChanged) as refused:
+        ops.delete_layer_version(version, DeleteAssessment(version.arn, live=True))
+    message = str(refused.value)
+    search = heldout.account("search")
+    assert f"search-edge ($LATEST) in account {search} (search)" in message
+    assert "pay-api" not in message and "etl" not in message
+    assert versions_left(heldout, FAR, "tracing") == [1]
+    assert versions_left(heldout, HOME, "tracing") == [1, 2, 3]
+
+
 def test_the_live_reading_names_every_consumer_account_and_is_typed_to_delete(
     heldout: Heldout, tmp_path: Any
 ) -> None:
