@@ -8,14 +8,41 @@ demand. The URL expires after 10 minutes: a 403 asks the provider for a fresh on
 
 A server that ignores ``Range`` (answers 200 with the whole object) is the one case where the
 whole archive travels; it is streamed to a spooled temporary file, never held in memory, and
-listed with ``zipfile``. That fallback reads CodeSize bytes at most, so it needs the ``size``
-the caller got from GetLayerVersion; without one it is refused (see ``content_url``).
+listed by the same code from that copy. That fallback reads CodeSize bytes at most, so it needs
+the ``size`` the caller got from GetLayerVersion; without one it is refused (see
+``content_url``).
+
+One zip reader: the central directory is parsed by stdlib ``zipfile`` over a
+``range_file.RangeFile`` seeded with the tail, which fetches only what a read lacks: the same
+requests and bytes as the hand-written parser it replaced (measured in ``range_file``).
+
+Where ``zipfile`` differs from the parser it replaced (and what is done about it):
+
+- End record: ``zipfile`` takes the last ``PK\x05\x06`` in the tail, even inside a comment, and
+  then fails; ``zipformat.find_end_record`` finds the one whose comment length fits and
+  ``zipfile`` is shown the archive ending there, its comment length read as zero.
+- Entry count: ``zipfile`` reads records until the directory's size is used up and checks no
+  count; the classic record's count is checked here (modulo 2**16). A ZIP64 record's count is
+  not checked (the classic one says 0xFFFF): its entries are what the directory holds.
+- Offsets: a directory whose stored offset lies past where it must be (the beginning of the
+  object went missing) gives ``zipfile`` negative member offsets; they are refused here as a
+  truncated archive, and so is a member header past the directory's start.
+- Names: a name flagged UTF-8 that is not valid UTF-8 is refused (one line) where the parser
+  listed it with U+FFFD; a name is cut at its first NUL byte (zipfile's guard against names
+  that hide their tail); both come from ``zipfile.ZipInfo``.
+- Dates: seconds past 59 (DOS stores two-second steps up to 62) are held to 59 on both paths.
+- Unchanged: duplicate names are listed twice (``infolist``), data descriptors do not matter
+  to a listing (the directory holds the sizes), encrypted entries are listed with their flag
+  and refused when read; ZIP64 extras and end records, prefixed stubs and 65,536+ entries read
+  as before. Member reads keep their single request (``zipformat.inflate`` over the bytes
+  fetched with the local header), as ``zipfile``'s streaming reader would cost a request per
+  buffer.
 """
 
 from __future__ import annotations
 
+import struct
 import zipfile
-from datetime import datetime
 from types import TracebackType
 from typing import IO, Protocol
 
@@ -31,6 +58,7 @@ from layer_tui.aws.content_url import (
     TruncatedZipError,
     UrlProvider,
 )
+from layer_tui.aws.range_file import RangeFile
 from layer_tui.aws.zipformat import ZipEntry, ZipFormatError
 
 #: The end record plus the longest possible comment: one suffix read always finds the EOCD,
@@ -196,67 +224,56 @@ class RemoteZip:
         if self._source.size == 0:
             raise NotAZipError("the object is empty (0 bytes): not a zip archive")
         span = TAIL_BYTES if self._source.size is None else min(TAIL_BYTES, self._source.size)
+        # A server that ignored Range has sent the whole object by now; the reads below then
+        # come from the spooled copy, so both ways are listed by the same code.
         tail = self._source.get(None, span)
-        if self._source.downloaded_whole:
-            return self._list_local()
         if self._source.size is None:
             raise ContentAccessError("the server did not say how large the object is (bytes */*)")
         tail_start = self._source.size - len(tail)
         eocd = zipformat.find_end_record(tail, tail_start)
         if eocd is None:
             raise self._no_end_record(tail, tail_start)
+        # zipfile takes the last end-record signature in the tail, even one inside the comment
+        # (and then fails); show it the archive as ending at the record found here, whose
+        # comment length fits, with that length read as zero: it then takes the record as is.
+        view_end = eocd.position + zipformat.EOCD.size
+        view = RangeFile(
+            self._source.get, view_end, seed=tail, seed_start=tail_start,
+            patch=(view_end - 2, b"\0\0"),
+        )
         try:
-            # The ZIP64 locator and record sit just before the EOCD; a long comment can push
-            # them out of the first tail, so widen it (rare, and only by ~76 bytes).
-            locator_at = eocd.position - zipformat.EOCD64_LOCATOR.size
-            if 0 <= locator_at < tail_start:
-                # Take the ZIP64 record's usual place in the same request.
-                widen_to = max(0, locator_at - zipformat.EOCD64.size)
-                tail, tail_start = self._widen(tail, tail_start, widen_to)
-            record_at = None
-            record = None
-            if locator_at >= 0:
-                record_at = zipformat.zip64_locator_offset(tail, tail_start, eocd)
-            if record_at is not None:
-                # zipfile's rule: the record is expected right before the locator; that also
-                # holds when a stub was prepended and the stored offset is off by its length.
-                expected_at = locator_at - zipformat.EOCD64.size
-                record_at = expected_at if expected_at >= 0 else record_at
-                if record_at < tail_start:
-                    tail, tail_start = self._widen(tail, tail_start, record_at)
-                rel = record_at - tail_start
-                record = tail[rel : rel + zipformat.EOCD64.size]
-            directory = zipformat.locate_directory(eocd, record, record_at)
-        except ZipFormatError as exc:
-            raise TruncatedZipError(str(exc)) from exc
-        cd = self._central_directory(tail, tail_start, directory)
-        try:
-            entries = zipformat.parse_central_directory(cd, directory)
-        except ZipFormatError as exc:
-            raise CorruptZipError(str(exc)) from exc
+            with zipfile.ZipFile(view) as archive:
+                infos = archive.infolist()
+                cd_start = archive.start_dir
+        except zipfile.BadZipFile as exc:
+            # zipfile's words for a directory that cannot be where the end record says.
+            if "offset" in str(exc) or "Truncated" in str(exc):
+                raise TruncatedZipError(f"the archive is truncated: {exc}") from exc
+            raise CorruptZipError(f"the central directory is damaged: {exc}") from exc
+        except UnicodeDecodeError as exc:
+            raise CorruptZipError(
+                f"a member's name is marked UTF-8 but is not valid UTF-8 ({exc.reason})"
+            ) from exc
+        except OSError as exc:  # the object ended before a read the directory asks for
+            raise TruncatedZipError(f"the archive is truncated: {exc}") from exc
+        except (ValueError, struct.error, IndexError) as exc:  # a field zipfile cannot decode
+            raise CorruptZipError(f"the central directory is damaged: {exc}") from exc
+        # Only a 16-bit count is stored without ZIP64 (0xFFFF says "see the ZIP64 record");
+        # 65,536+ entries wrap it, so compare modulo 2**16 rather than refuse a valid archive.
+        if eocd.entry_count != 0xFFFF and len(infos) % 0x10000 != eocd.entry_count:
+            raise CorruptZipError(
+                f"central directory lists {len(infos)} entries, "
+                f"the end record says {eocd.entry_count}"
+            )
+        entries = tuple(zipformat.entry_from_info(info) for info in infos)
         for entry in entries:
-            if entry.header_offset + 30 > directory.cd_start:
+            if entry.header_offset < 0 or entry.header_offset + 30 > cd_start:
                 raise TruncatedZipError(
-                    f"{entry.path} claims a local header at {entry.header_offset}, past the "
-                    f"start of the central directory ({directory.cd_start})"
+                    f"{entry.path} claims a local header at {entry.header_offset}, outside "
+                    f"the part before the central directory (0-{cd_start}): the archive is "
+                    "truncated"
                 )
-        return tuple(entries)
-
-    def _central_directory(
-        self, tail: bytes, tail_start: int, directory: zipformat.Directory
-    ) -> bytes | memoryview:
-        cd_start = directory.cd_start
-        cd_end = cd_start + directory.cd_size
-        if cd_start >= tail_start:
-            return memoryview(tail)[cd_start - tail_start : cd_end - tail_start]
-        # Fetch only what the tail lacks, so a listing costs the directory plus the tail.
-        head = self._source.get(cd_start, min(cd_end, tail_start) - cd_start)
-        if cd_end <= tail_start:
-            return head
-        return head + tail[: cd_end - tail_start]
-
-    def _widen(self, tail: bytes, tail_start: int, new_start: int) -> tuple[bytes, int]:
-        return self._source.get(new_start, tail_start - new_start) + tail, new_start
+        return entries
 
     def _no_end_record(self, tail: bytes, tail_start: int) -> ContentsError:
         """Tell a zip cut short (starts with a local header) from something else entirely."""
@@ -270,19 +287,6 @@ class RemoteZip:
             f"the object ({self._source.size:,} bytes) is not a zip archive: no end of central "
             f"directory record in its last {len(tail):,} bytes (starts with {head[:4]!r})"
         )
-
-    def _list_local(self) -> tuple[ZipEntry, ...]:
-        local = self._source.local_copy
-        assert local is not None
-        try:
-            with zipfile.ZipFile(local) as archive:
-                infos = archive.infolist()
-        except zipfile.BadZipFile as exc:
-            local.seek(0)
-            if local.read(4).startswith(zipformat.LOCAL_MAGIC):
-                raise TruncatedZipError(f"the archive is truncated or damaged: {exc}") from exc
-            raise NotAZipError(f"the object is not a zip archive: {exc}") from exc
-        return tuple(_entry_from_info(info) for info in infos)
 
     # -- members -------------------------------------------------------------------------------
 
@@ -323,29 +327,6 @@ class RemoteZip:
             self.entries()
         assert self._source.size is not None
         return self._source.size
-
-
-def _entry_from_info(info: zipfile.ZipInfo) -> ZipEntry:
-    return ZipEntry(
-        path=info.filename,
-        size=info.file_size,
-        compressed_size=info.compress_size,
-        crc32=info.CRC,
-        method=info.compress_type,
-        modified=_info_datetime(info.date_time),
-        is_dir=info.is_dir(),
-        header_offset=info.header_offset,
-        flags=info.flag_bits,
-        external_attr=info.external_attr,
-        mode=(info.external_attr >> 16) if info.create_system == zipformat.UNIX_CREATOR else None,
-    )
-
-
-def _info_datetime(parts: tuple[int, int, int, int, int, int]) -> datetime:
-    try:
-        return datetime(*parts)
-    except ValueError:
-        return datetime(1980, 1, 1)
 
 
 __all__ = [

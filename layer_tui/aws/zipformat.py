@@ -1,13 +1,17 @@
-"""The parts of the zip format needed to list an archive from its tail (APPNOTE 6.3.x).
+"""The parts of the zip format that stdlib ``zipfile`` does not give a Range reader (APPNOTE 6.3.x).
 
-Pure functions over bytes, no I/O: ``contents`` decides which byte ranges to fetch and hands
-them here. Parsing works on offsets into one buffer with precompiled ``struct``s, so listing a
-50,000-entry central directory makes no copies beyond each entry's name.
+Pure functions over bytes, no I/O. The central directory is parsed by ``zipfile`` (over
+``range_file.RangeFile``, see ``contents``); what stays here is what it lacks: finding the end
+record whose comment length fits (``zipfile`` takes the last signature, even one inside a
+comment), a member's data offset from its local header, and decoding a member (or only its
+head) from bytes fetched in one request, which ``zipfile``'s streaming reader cannot do.
 """
 
 from __future__ import annotations
 
+import functools
 import struct
+import zipfile
 import zlib
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,34 +25,16 @@ EOCD_SIG = 0x06054B50
 #: always finds it.
 EOCD_SEARCH_SPAN = EOCD.size + 0xFFFF
 
-# ZIP64 end of central directory locator: sig, disk of record, record offset, disks.
-EOCD64_LOCATOR = struct.Struct("<IIQI")
-EOCD64_LOCATOR_SIG = 0x07064B50
-# ZIP64 end of central directory record (fixed part): sig, record size, made by, needed,
-# disk, cd disk, entries here, entries total, cd size, cd offset.
-EOCD64 = struct.Struct("<IQHHIIQQQQ")
-EOCD64_SIG = 0x06064B50
-
-# Central directory file header, 46 bytes: sig, made by, needed, flags, method, time, date,
-# crc, compressed, uncompressed, name len, extra len, comment len, disk, internal attrs,
-# external attrs, local header offset.
-CENTRAL = struct.Struct("<IHHHHHHIIIHHHHHII")
-CENTRAL_SIG = 0x02014B50
-
 # Local file header, 30 bytes: sig, needed, flags, method, time, date, crc, compressed,
 # uncompressed, name len, extra len.
 LOCAL = struct.Struct("<IHHHHHIIIHH")
 LOCAL_SIG = 0x04034B50
 LOCAL_MAGIC = b"PK\x03\x04"
 
-ZIP64_EXTRA_ID = 0x0001
 FLAG_ENCRYPTED = 0x0001
-FLAG_UTF8 = 0x0800
 METHOD_STORED = 0
 METHOD_DEFLATED = 8
 UNIX_CREATOR = 3
-_U16_MAX = 0xFFFF
-_U32_MAX = 0xFFFFFFFF
 _EPOCH_1980 = datetime(1980, 1, 1)
 
 
@@ -93,19 +79,6 @@ class ZipEntry:
 
 
 @dataclass(frozen=True, slots=True)
-class Directory:
-    """Where the central directory is, as the end records say."""
-
-    entry_count: int
-    cd_size: int
-    #: Absolute offset of the central directory in the object.
-    cd_start: int
-    #: Bytes before the archive proper (a self-extractor stub); added to every stored offset.
-    prefix: int
-    zip64: bool
-
-
-@dataclass(frozen=True, slots=True)
 class EndRecord:
     """The classic EOCD as found in a tail buffer."""
 
@@ -138,140 +111,6 @@ def find_end_record(tail: bytes, tail_start: int) -> EndRecord | None:
         if fallback is None and pos + EOCD.size + comment_len < end:
             fallback = record  # trailing bytes after the comment: accept if nothing better
         search_to = pos
-
-
-def zip64_locator_offset(tail: bytes, tail_start: int, eocd: EndRecord) -> int | None:
-    """Absolute offset of the ZIP64 record the locator points at, or None when not ZIP64.
-
-    The locator is the 20 bytes right before the EOCD; ``tail`` must cover them.
-    """
-    pos = eocd.position - EOCD64_LOCATOR.size - tail_start
-    if pos < 0:
-        raise ZipFormatError("the tail read does not reach the ZIP64 locator")
-    sig, _, record_offset, _ = EOCD64_LOCATOR.unpack_from(tail, pos)
-    return record_offset if sig == EOCD64_LOCATOR_SIG else None
-
-
-def locate_directory(
-    eocd: EndRecord, zip64_record: bytes | None, zip64_position: int | None
-) -> Directory:
-    """Combine the classic and ZIP64 end records into where the central directory lies.
-
-    ``prefix`` is measured the way zipfile does: where the directory must start given
-    where the end record actually is, minus where the archive says it starts.
-    """
-    if zip64_record is not None and zip64_position is not None:
-        (sig, _, _, _, _, _, _, total, cd_size, cd_offset) = EOCD64.unpack_from(zip64_record)
-        if sig != EOCD64_SIG:
-            raise ZipFormatError("ZIP64 locator points at something that is not a ZIP64 record")
-        end_of_cd = zip64_position
-        entry_count, is_zip64 = total, True
-    else:
-        cd_size, cd_offset = eocd.cd_size, eocd.cd_offset
-        end_of_cd = eocd.position
-        entry_count, is_zip64 = eocd.entry_count, False
-    cd_start = end_of_cd - cd_size
-    prefix = cd_start - cd_offset
-    if cd_start < 0 or prefix < 0:
-        raise ZipFormatError(
-            f"central directory claims {cd_size} bytes at offset {cd_offset}, "
-            f"but the end record is at {end_of_cd}: the archive is truncated"
-        )
-    return Directory(entry_count, cd_size, cd_start, prefix, is_zip64)
-
-
-def dos_datetime(date: int, time: int) -> datetime:
-    """MS-DOS date/time fields as a naive datetime (zip stores local time, no zone).
-
-    Some writers store zeros or garbage; those become 1980-01-01 rather than an exception.
-    """
-    try:
-        return datetime(
-            (date >> 9) + 1980,
-            (date >> 5) & 0x0F,
-            date & 0x1F,
-            time >> 11,
-            (time >> 5) & 0x3F,
-            min((time & 0x1F) * 2, 59),
-        )
-    except ValueError:
-        return _EPOCH_1980
-
-
-def _zip64_extra(
-    buf: bytes | memoryview, start: int, length: int, size: int, csize: int, offset: int
-) -> tuple[int, int, int]:
-    """Replace the 0xFFFFFFFF placeholders with the 64-bit values from extra field 0x0001.
-
-    The extra holds only the fields whose fixed slot overflowed, in this order.
-    """
-    values = [size, csize, offset]
-    pos, end = start, start + length
-    while pos + 4 <= end:
-        tag, tag_len = struct.unpack_from("<HH", buf, pos)
-        pos += 4
-        if tag == ZIP64_EXTRA_ID:
-            field_end = min(pos + tag_len, end)
-            for i, value in enumerate(values):
-                if value != _U32_MAX:
-                    continue
-                if pos + 8 > field_end:
-                    raise ZipFormatError("ZIP64 extra field is shorter than it must be")
-                (values[i],) = struct.unpack_from("<Q", buf, pos)
-                pos += 8
-            break
-        pos += tag_len
-    return values[0], values[1], values[2]
-
-
-def parse_central_directory(cd: bytes | memoryview, directory: Directory) -> list[ZipEntry]:
-    """Every record of the central directory, in archive order."""
-    entries: list[ZipEntry] = []
-    unpack = CENTRAL.unpack_from
-    head = CENTRAL.size
-    limit = len(cd)
-    pos = 0
-    prefix = directory.prefix
-    while pos + head <= limit:
-        (
-            sig, made_by, _, flags, method, time, date, crc, csize, size,
-            name_len, extra_len, comment_len, _, _, ext_attr, offset,
-        ) = unpack(cd, pos)
-        if sig != CENTRAL_SIG:
-            raise ZipFormatError(f"bad central directory record at offset {pos}")
-        name_start = pos + head
-        extra_start = name_start + name_len
-        pos = extra_start + extra_len + comment_len
-        if pos > limit:
-            raise ZipFormatError("central directory record runs past the directory's end")
-        raw_name = bytes(cd[name_start:extra_start])
-        # Bit 11 says UTF-8; otherwise the spec's default is IBM code page 437.
-        path = raw_name.decode("utf-8" if flags & FLAG_UTF8 else "cp437", "replace")
-        if _U32_MAX in (size, csize, offset):
-            size, csize, offset = _zip64_extra(cd, extra_start, extra_len, size, csize, offset)
-        entries.append(
-            ZipEntry(
-                path=path,
-                size=size,
-                compressed_size=csize,
-                crc32=crc,
-                method=method,
-                modified=dos_datetime(date, time),
-                is_dir=path.endswith("/"),
-                header_offset=offset + prefix,
-                flags=flags,
-                external_attr=ext_attr,
-                mode=(ext_attr >> 16) if (made_by >> 8) == UNIX_CREATOR else None,
-            )
-        )
-    # Only a 16-bit count is stored without ZIP64; 65,536+ entries wrap it, so compare
-    # modulo 2**16 there rather than rejecting a valid archive.
-    expected = directory.entry_count
-    if len(entries) != expected and (directory.zip64 or len(entries) % 0x10000 != expected):
-        raise ZipFormatError(
-            f"central directory lists {len(entries)} entries, the end record says {expected}"
-        )
-    return entries
 
 
 def local_data_offset(header: bytes) -> int:
@@ -310,17 +149,44 @@ def inflate(
     return data
 
 
+def entry_from_info(info: zipfile.ZipInfo) -> ZipEntry:
+    """The entry ``zipfile`` read from the central directory, in the shape callers use."""
+    return ZipEntry(
+        path=info.filename,
+        size=info.file_size,
+        compressed_size=info.compress_size,
+        crc32=info.CRC,
+        method=info.compress_type,
+        modified=_modified(info.date_time),
+        # Not ``is_dir()``: it indexes the name's last character, and a name may be empty.
+        is_dir=info.filename.endswith("/"),
+        header_offset=info.header_offset,
+        flags=info.flag_bits,
+        external_attr=info.external_attr,
+        mode=(info.external_attr >> 16) if info.create_system == UNIX_CREATOR else None,
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _modified(parts: tuple[int, int, int, int, int, int]) -> datetime:
+    """zip stores local time, no zone; zeros or garbage become 1980-01-01, and DOS's
+    two-second field (up to 62) is held to 59, as Info-ZIP shows it. Cached: the members of
+    one archive mostly share a few timestamps, and 70,000 datetimes cost a third of a listing.
+    """
+    year, month, day, hour, minute, second = parts
+    try:
+        return datetime(year, month, day, hour, minute, min(second, 59))
+    except ValueError:
+        return _EPOCH_1980
+
+
 __all__ = [
     "EOCD_SEARCH_SPAN",
-    "Directory",
     "EndRecord",
     "ZipEntry",
     "ZipFormatError",
-    "dos_datetime",
+    "entry_from_info",
     "find_end_record",
     "inflate",
     "local_data_offset",
-    "locate_directory",
-    "parse_central_directory",
-    "zip64_locator_offset",
 ]
