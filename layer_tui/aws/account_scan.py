@@ -5,10 +5,11 @@ parallel, its own session, its rate limiters per account x region), and the acco
 by side: a slow or failing account takes its own time (its own timeouts and retries) and no
 one else's. Every request still passes the process-wide cap (``request_cap``).
 
-The merge: layers are regional and a function in account B lists account A's layer version by
-its ARN, so B's scan has it under ``external_layers``. After every account is in, each version
-of A gains as consumers the functions of the other scanned accounts that list it; B's region
-keeps it under ``external_layers`` too (from B's side it is still another account's layer).
+The merge (``account_merge``, the TUI's too): layers are regional and a function in account B
+lists account A's layer version by its ARN, so B's scan has it under ``external_layers``. After
+every account is in, each version of A gains as consumers the functions of the other scanned
+accounts that list it; B's region keeps it under ``external_layers`` too (from B's side it is
+still another account's layer).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import replace
 from botocore.exceptions import BotoCoreError, ClientError
 
 from layer_tui import clock
+from layer_tui.aws.account_merge import merge_accounts
 from layer_tui.aws.account_processes import (
     AccountTicket,
     Outcome,
@@ -32,9 +34,7 @@ from layer_tui.aws.errors import AwsError, describe
 from layer_tui.aws.inventory import ProgressCallback, ScanProgress, scan_inventory
 from layer_tui.aws.models import (
     AccountSummary,
-    FunctionRef,
     Inventory,
-    Layer,
     LayerVersion,
     RegionError,
     RegionInventory,
@@ -161,41 +161,3 @@ def scan_one_account(
         return RegionError(failure.code, failure.message)
     # A region is stamped by its scan; one that failed before asking is stamped here.
     return tuple(r if r.account else replace(r, account=account) for r in inventory.regions)
-
-
-def merge_accounts(regions: Sequence[RegionInventory]) -> tuple[RegionInventory, ...]:
-    """``regions`` (of several accounts) with each layer version's consumers in the other
-    accounts added after its own, in the order the regions come."""
-    # Version ARN -> consuming account -> its functions: every consumer of an external layer
-    # is of the region's own account, so the account is read once per region, not per ref.
-    foreign: dict[str, dict[str, list[FunctionRef]]] = {}
-    for region in regions:
-        for external in region.external_layers:
-            by_account = foreign.setdefault(external.arn, {})
-            by_account.setdefault(region.account, []).extend(external.consumers)
-    if not foreign:
-        return tuple(regions)
-    return tuple(_with_foreign_consumers(region, foreign) for region in regions)
-
-
-def _with_foreign_consumers(
-    region: RegionInventory, foreign: Mapping[str, Mapping[str, Sequence[FunctionRef]]]
-) -> RegionInventory:
-    if region.error is not None or not any(
-        version.arn in foreign for layer in region.layers for version in layer.versions
-    ):
-        return region
-    layers: list[Layer] = []
-    for layer in region.layers:
-        versions = []
-        for version in layer.versions:
-            others = tuple(
-                ref
-                for account, refs in foreign.get(version.arn, {}).items()
-                if account != region.account
-                for ref in refs
-            )
-            versions.append(replace(version, consumers=version.consumers + others)
-                            if others else version)
-        layers.append(replace(layer, versions=tuple(versions)))
-    return replace(region, layers=tuple(layers))
