@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from layer_tui import clock
+from layer_tui.aws.account_merge import AccountMerge
 from layer_tui.aws.models import (
     LATEST,
     AccountSummary,
@@ -18,7 +19,6 @@ from layer_tui.aws.models import (
     LayerVersion,
     RegionInventory,
 )
-from layer_tui.ui.account_merge import merge_account_regions
 from layer_tui.ui.widgets import Column
 from layer_tui.ui.widgets.table_model import fit_widths
 
@@ -60,19 +60,18 @@ def test_consumers_in_other_accounts_follow_their_rescans() -> None:
     try:
         orders_api = function(ORDERS, "orders-api", (OTEL_1,))
         billing_report = function(BILLING, "billing-report", (OTEL_1,))
-        merged = merge_account_regions(None, PLATFORM, SUMMARIES, [
+        merge = AccountMerge()
+        merged = merge.estate(PLATFORM, SUMMARIES, [
             platform_region(), member_region(ORDERS, orders_api),
             member_region(BILLING, billing_report)])
         assert merged is not None
         assert sorted(otel_users(merged.regions)) == ["billing-report", "orders-api"]
         assert merged.accounts == SUMMARIES
-        merged = merge_account_regions(merged, PLATFORM, SUMMARIES,
-                                       [member_region(ORDERS, orders_api)])
+        merged = merge.estate(PLATFORM, SUMMARIES, [member_region(ORDERS, orders_api)])
         assert merged is not None
         assert sorted(otel_users(merged.regions)) == ["billing-report", "orders-api"]
         moved = function(BILLING, "billing-report", ())
-        merged = merge_account_regions(merged, PLATFORM, SUMMARIES,
-                                       [member_region(BILLING, moved)])
+        merged = merge.estate(PLATFORM, SUMMARIES, [member_region(BILLING, moved)])
         assert merged is not None
         assert otel_users(merged.regions) == ["orders-api"]
     finally:
@@ -84,7 +83,7 @@ def test_a_region_of_an_account_not_scanned_is_never_merged() -> None:
     session switched away) arrives. It was shown, and its functions counted as consumers.
     Promise: only regions of the accounts being scanned are taken."""
     stranger = member_region("999999999999", function("999999999999", "x", (OTEL_1,)))
-    merged = merge_account_regions(None, PLATFORM, SUMMARIES, [platform_region(), stranger])
+    merged = AccountMerge().estate(PLATFORM, SUMMARIES, [platform_region(), stranger])
     assert merged is not None
     assert [r.account for r in merged.regions] == [PLATFORM]
     assert otel_users(merged.regions) == []

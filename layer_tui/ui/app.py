@@ -22,9 +22,15 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from layer_tui.aws.errors import describe
-from layer_tui.aws.models import Inventory
+from layer_tui.aws.models import Inventory, RegionInventory
 from layer_tui.ui import messages
-from layer_tui.ui.account_scanning import AccountScanning, default_accounts_factory, header_info
+from layer_tui.ui.account_scanning import (
+    AccountScanned,
+    AccountScanner,
+    AccountsResolved,
+    ScanningApp,
+    default_accounts_factory,
+)
 from layer_tui.ui.changes import CHANGE_BINDINGS, READ_ONLY_REFUSAL, change_commands
 from layer_tui.ui.clipboard import copy_arn
 from layer_tui.ui.commands import (
@@ -42,32 +48,21 @@ from layer_tui.ui.notifications import SafeNotifications
 from layer_tui.ui.screens.hosted import MUTATING_ACTIONS
 from layer_tui.ui.screens.regions import RegionsScreen
 from layer_tui.ui.sessions import ScanFunction, default_scan, default_session_factory
-from layer_tui.ui.state import (
-    AccountScan,
-    ProgressGate,
-    RegionScan,
-    ScanGenerations,
-    ScanKey,
-    stamped_inventory,
-    stamped_progress,
-)
+from layer_tui.ui.single_account_scan import scan_one_account
+from layer_tui.ui.state import AccountScan, RegionScan, ScanGenerations, ScanKey
 from layer_tui.ui.widgets import HeaderInfo
-from layer_tui.ui.widgets.command_line import (
-    FindByNameProvider,
-)
+from layer_tui.ui.widgets.command_line import FindByNameProvider
 from layer_tui.ui.workers import in_thread
 
 if TYPE_CHECKING:
-    from layer_tui.aws.accounts import AccountSessions
     from layer_tui.aws.cache import InventoryCache
-    from layer_tui.aws.inventory import ScanProgress
     from layer_tui.aws.operations import LayerOperations
     from layer_tui.aws.session import SessionConfig
 
 _FROM_SESSION = object()
 
 
-class LayerTuiApp(SafeNotifications, AccountScanning, KeyRouting, App[int]):
+class LayerTuiApp(SafeNotifications, KeyRouting, App[int]):
     """Browse regions, layers, versions and the functions that use them."""
 
     CSS_PATH = "app.tcss"
@@ -132,13 +127,22 @@ class LayerTuiApp(SafeNotifications, AccountScanning, KeyRouting, App[int]):
         self._generations = ScanGenerations()
         self._operations: LayerOperations | None = None
         self.navigator = Navigator(self, self)
-        self._accounts_factory = accounts_factory or default_accounts_factory
-        self._accounts: AccountSessions | None = None
-        self._accounts_lock = threading.Lock()
+        self.accounts = AccountScanner(
+            self, scan=self._scan, cache=inventory_cache, generations=self._generations,
+            accounts_factory=accounts_factory or default_accounts_factory,
+        )
 
     @property
     def read_only(self) -> bool:
         return self.config.read_only
+
+    @property
+    def several_accounts(self) -> bool:
+        return self.accounts.several_accounts
+
+    def session_for(self, account: str) -> Any:
+        """The session that reads ``account`` (its own with several accounts; else the one)."""
+        return self.accounts.session_of(account) or self._ensure_session()
 
     @property
     def profile_label(self) -> str:
@@ -150,7 +154,7 @@ class LayerTuiApp(SafeNotifications, AccountScanning, KeyRouting, App[int]):
 
     def on_mount(self) -> None:
         apply_user_keymap(self)
-        self._update_header()
+        self.update_header()
         self.push_screen(RegionsScreen())
         # After the first paint: the scan's worker imports boto3, makes the session and reads
         # the cache, which would otherwise hold the interpreter while the first screen is drawn.
@@ -165,56 +169,27 @@ class LayerTuiApp(SafeNotifications, AccountScanning, KeyRouting, App[int]):
 
     def start_scan(self, regions: Sequence[str] | None = None) -> None:
         """Scan some regions (None: every region) in the background; rows fill in as they go
-        (with several accounts, in every account: ``_scan_scope``)."""
-        scope = self._scan_scope(regions)
+        (with several accounts, in every account: ``AccountScanner.scope``)."""
+        scope = self.accounts.scope(regions)
         generation = self._generations.start(scope)
         self.scan_states = {
             **self.scan_states, **{key: RegionScan(key[1], account=key[0]) for key in scope}
         }
         self.load_error = None
-        self._update_header()
+        self.update_header()
         self._scan_worker(tuple(regions) if regions else None, generation)
 
     @in_thread("inventory", exclusive=True)
     def _scan_worker(self, regions: tuple[str, ...] | None, generation: int) -> None:
         if self.several_accounts:
-            self._scan_accounts(regions, generation)
+            self.accounts.scan_accounts(regions, generation)
             return
-        session = self._ensure_session()
-        account = session.account_id()
-        from layer_tui.aws.inventory import sized_versions
-
-        cached = None
-        if self._cache is not None and self.inventory is None:
-            cached = self._cache.load(account, regions)
-        # A version's size and hash never change: what the last scan (or the cache) knows
-        # saves one GetLayerVersion call per version.
-        shown = cached or self.inventory
-        known = sized_versions(shown.regions) if shown is not None else {}
-        self.post_message(
-            messages.AccountResolved(
-                generation, account, session.profile_label, session.endpoint_label, cached
-            )
-        )
-
-        gate = ProgressGate()
-
-        def report(progress: ScanProgress) -> None:
-            if gate.passes(progress.region, progress.stage, progress.result is not None):
-                self.post_message(
-                    messages.ScanProgressed(generation, stamped_progress(progress, account))
-                )
-
-        scanned = self._scan(
-            session, list(regions) if regions else None, progress=report, known_versions=known,
-            latest_only=self.config.latest_only,
-        )
-        self.post_message(messages.ScanFinished(generation, stamped_inventory(scanned, account)))
+        scan_one_account(self, self._ensure_session(), self._scan, self._cache, regions, generation)
 
     def _ensure_session(self) -> Any:
         """The session changes go through: with several accounts, the caller's own (home)."""
         if self.several_accounts and self._session is None:
-            return self._ensure_accounts().home
+            return self.accounts.ensure_accounts().home
         with self._session_lock:
             if self._session is None:
                 self._session = self._session_factory(self.config)
@@ -226,16 +201,14 @@ class LayerTuiApp(SafeNotifications, AccountScanning, KeyRouting, App[int]):
             return  # a scan of the session left behind by a profile switch
         if message.account != self._account:
             self.settle_interrupted_work()  # once per account: a profile switch checks anew
-        self._account = message.account
-        self._profile = message.profile
-        self._endpoint = message.endpoint
+        self.identify(message.account, message.profile, message.endpoint)
         if message.cached is not None and self.inventory is None:
             states = dict(self.scan_states)
             for region in message.cached.regions:
                 states.setdefault(("", region.region), RegionScan(region.region))
             self.scan_states = states
             self._merge(message.cached.regions)
-        self._update_header()
+        self.update_header()
 
     @on(messages.ScanProgressed)
     def _scan_progressed(self, message: messages.ScanProgressed) -> None:
@@ -250,7 +223,7 @@ class LayerTuiApp(SafeNotifications, AccountScanning, KeyRouting, App[int]):
         self.scan_states = states
         if progress.result is not None:
             self._merge([progress.result])
-        self._update_header()
+        self.update_header()
 
     @on(messages.ScanFinished)
     def _scan_finished(self, message: messages.ScanFinished) -> None:
@@ -266,28 +239,45 @@ class LayerTuiApp(SafeNotifications, AccountScanning, KeyRouting, App[int]):
             )
         self.scan_states = states
         self._merge(fresh)
-        self._update_header()
+        self.update_header()
         if fresh and self._cache is not None and self.inventory is not None:
-            self._save_cache(self.inventory)
+            self.save_regions(self.inventory.account, self.inventory.regions)
+
+    @on(AccountsResolved)
+    def _accounts_resolved(self, message: AccountsResolved) -> None:
+        self.accounts.resolved(message, self._account)
+
+    @on(AccountScanned)
+    def _account_scanned(self, message: AccountScanned) -> None:
+        self.accounts.scanned(message, self._account)
+
+    def _merge(self, regions: Iterable[RegionInventory]) -> None:
+        self.inventory = self.accounts.merged(self.inventory, self._account, regions)
+
+    def identify(self, account: str, profile: str, endpoint: str | None) -> None:
+        self._account, self._profile, self._endpoint = account, profile, endpoint
 
     @in_thread("cache")
-    def _save_cache(self, inventory: Inventory) -> None:
+    def save_regions(self, account: str, regions: Sequence[RegionInventory]) -> None:
+        """Each region in ``account``'s folder of the cache (one of another account: not)."""
         from layer_tui.aws.cache import CacheWriteError
 
-        assert self._cache is not None
+        if self._cache is None:
+            return
         try:
-            self._cache.save(inventory)
+            for region in regions:
+                self._cache.save_region(account, region)
         except CacheWriteError as exc:
             # The cache only saves time on the next start: a warning, not a failed scan.
             self.call_from_thread(
                 self.notify, str(exc), title="Cache", severity="warning", timeout=12
             )
 
-    def _update_header(self) -> None:
+    def update_header(self) -> None:
         endpoint = (
             self._endpoint if self._endpoint_override is _FROM_SESSION else self._endpoint_override
         )
-        self.header_info = header_info(self, endpoint)
+        self.header_info = self.accounts.header_info(self._account, self.profile_label, endpoint)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The one place a failed worker becomes words on screen."""
@@ -301,7 +291,7 @@ class LayerTuiApp(SafeNotifications, AccountScanning, KeyRouting, App[int]):
                 for name, state in self.scan_states.items()
             }
             self.scan_states = states
-            self._update_header()
+            self.update_header()
         self.notify(str(error), title="AWS", severity="error", timeout=12)
 
     @in_thread("profiles", exclusive=True)
@@ -310,9 +300,11 @@ class LayerTuiApp(SafeNotifications, AccountScanning, KeyRouting, App[int]):
         if not commands:
             self.call_from_thread(self.notify, "no AWS profiles are configured", severity="warning")
             return
-        self.call_from_thread(
-            self.search_commands, commands, "Switch profile\N{HORIZONTAL ELLIPSIS}"
-        )
+
+        def choose() -> None:  # the palette opens as it is pushed; nothing to wait for
+            self.search_commands(commands, "Switch profile\N{HORIZONTAL ELLIPSIS}")
+
+        self.call_from_thread(choose)
 
     def switch_profile(self, profile: str) -> None:
         """Start over on another profile's account: new session, new scan."""
@@ -322,8 +314,7 @@ class LayerTuiApp(SafeNotifications, AccountScanning, KeyRouting, App[int]):
                               profiles=(), org=False)
         with self._session_lock:
             self._session = None
-        with self._accounts_lock:
-            self._accounts = None
+        self.accounts.forget_accounts()
         self.account_scans = {}
         self._account = self._endpoint = self._profile = None
         self._generations.start_over()
@@ -372,7 +363,7 @@ class LayerTuiApp(SafeNotifications, AccountScanning, KeyRouting, App[int]):
         """The gate for every change, on the current session (a profile switch replaces it)."""
         session = self._ensure_session()
         # With several accounts, deletes re-check and repins change each one through its own.
-        accounts = self.account_sessions
+        accounts = self.accounts.sessions
         if (self._operations is None or self._operations.session is not session
                 or self._operations.accounts is not accounts):
             from layer_tui.aws.journal import Journal
@@ -397,5 +388,7 @@ class LayerTuiApp(SafeNotifications, AccountScanning, KeyRouting, App[int]):
         copy_arn(self, arn)
 
 
-def _is_a_host(app: LayerTuiApp) -> Host:
-    return app  # mypy proves here that the app is the host screens and dialogs are typed for
+def _is_a_host(app: LayerTuiApp) -> tuple[Host, ScanningApp]:
+    # mypy proves here that the app is the host screens and dialogs are typed for, and what
+    # its account scanner needs.
+    return app, app

@@ -13,6 +13,8 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
+from textual.app import App
+
 from layer_tui.aws.errors import redact
 from layer_tui.safe_text import visible_line
 
@@ -35,8 +37,9 @@ class Said:
     severity: str
 
 
-class SafeNotifications:
-    """Mixed into the App ahead of ``textual.app.App``."""
+class SafeNotifications(App[Any]):
+    """Mixed into the App ahead of ``textual.app.App`` (typed as one: ``super().notify`` is
+    Textual's)."""
 
     _said: deque[Said] | None = None
 
@@ -65,7 +68,7 @@ class SafeNotifications:
         if self._said is None:
             self._said = deque(maxlen=SAID_KEPT)
         self._said.append(Said(message, title, str(severity)))
-        super().notify(message, **options)  # type: ignore[misc]
+        super().notify(message, **options)
 
 
 __all__ = ["SAID_KEPT", "SafeNotifications", "Said"]

@@ -14,7 +14,7 @@ from dataclasses import replace
 from rich.text import Text
 
 from layer_tui.aws.models import Inventory
-from layer_tui.ui.account_merge import account_label
+from layer_tui.ui.account_names import account_label
 from layer_tui.ui.formatting import CellStyles, text
 from layer_tui.ui.widgets import Column, TableRow
 

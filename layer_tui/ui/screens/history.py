@@ -15,7 +15,7 @@ from layer_tui.aws.journal import Journal
 from layer_tui.aws.journal_entry import BATCH_ACTION, ROTATED_ACTION, JournalEntry
 from layer_tui.aws.models import Inventory
 from layer_tui.aws.recovery import target_of
-from layer_tui.ui.account_merge import account_label
+from layer_tui.ui.account_names import account_label
 from layer_tui.ui.formatting import CellStyles, ago, parse_aws_time, text, timestamp
 from layer_tui.ui.screens.account_column import findable_by_account
 from layer_tui.ui.screens.base import BrowseScreen

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from layer_tui.aws.models import Inventory, Layer
-from layer_tui.ui.account_merge import account_label
+from layer_tui.ui.account_names import account_label
 from layer_tui.ui.formatting import (
     CellStyles,
     age,

@@ -13,7 +13,7 @@ from rich.text import Text
 from textual.binding import Binding, BindingType
 
 from layer_tui.aws.models import Inventory, RegionInventory
-from layer_tui.ui.account_merge import account_label
+from layer_tui.ui.account_names import account_label
 from layer_tui.ui.formatting import CellStyles, age, number, size, size_cell, text
 from layer_tui.ui.screens.account_column import account_field, findable_by_account
 from layer_tui.ui.screens.base import BrowseScreen
