@@ -12,7 +12,7 @@ from typing import Any
 
 from on_screen import row_text, said, shown_keys, table
 from ui_fixtures import pilot_test
-from waiting import press_and_wait, settle, wait_until
+from waiting import press_and_wait, rows_ready, settle, wait_until
 
 from layer_tui.aws.session import SessionConfig
 from layer_tui.sandbox import Sandbox
@@ -175,6 +175,9 @@ async def test_a_refresh_rescans_the_region_in_every_account_and_says_when_all_l
         await pilot.press("r")
         await wait_until(pilot, lambda: any(line.startswith("refreshed") for line in said(app)),
                          what="the refresh said done")
+        # The notice is said as the last state lands; the rows it changes are rebuilt in a
+        # thread after that: read them once built, as a user sees them a moment later.
+        await wait_until(pilot, lambda: rows_ready(app), what="the rows after the refresh")
         assert all(not state.running for state in app.scan_states.values())
         assert set(app.scan_states) == set(before)
         for key in before:
