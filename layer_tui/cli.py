@@ -254,7 +254,7 @@ def _scan_and_write(args: argparse.Namespace, config: Any) -> int:
                 cache_failure.append(exc)
         return region
 
-    # Asked before the scan and beside it (cli_index); a missing aggregator costs no scan.
+    # Asked before the scan and beside it (cli_index); a missing aggregator is one warning.
     index = index_for(session, config)
     if index is not None:
         index.ask(account, regions)

@@ -2,8 +2,9 @@
 
 The questions (one per account and region that publishes layers) are asked side by side with
 the scan, since they need nothing from it; each region is completed when both are in. The
-aggregator is checked before anything is scanned: a name that does not exist is bad input, one
-line, and costs no scan. A region the aggregator lacks, or a question that fails, is one
+aggregator is checked once, first: one that does not exist (or cannot be read) is one warning
+line saying what to do, and the inventory is the scan's alone, every account still shown (the
+index only ever adds to it). A region the aggregator lacks, or a question that fails, is one
 warning line and that region keeps the scan's consumers alone.
 """
 
@@ -18,7 +19,6 @@ from layer_tui.aws.errors import AwsError
 from layer_tui.aws.index_consumers import index_only, with_index
 from layer_tui.aws.models import Inventory, RegionInventory
 from layer_tui.aws.session import AwsSession
-from layer_tui.cli_validation import UsageError
 
 #: Questions asked at once: they share the aggregator region's limiter anyway.
 _WORKERS = 4
@@ -29,12 +29,13 @@ class InventoryIndex:
 
     def __init__(self, session: AwsSession, option: str) -> None:
         self.index = ConfigIndex.from_option(session, option)
+        #: Why the index cannot answer at all (no such aggregator, no access): then nothing is
+        #: asked and the inventory is the scan's.
+        self.unusable: str | None = None
         try:
             self.index.aggregator()
         except AwsError as exc:
-            if exc.code == "NoSuchConfigurationAggregator":
-                raise UsageError(str(exc)) from exc
-            raise
+            self.unusable = str(exc)
         self._pool = ThreadPoolExecutor(_WORKERS, "config-index")
         self._asked: dict[tuple[str, str], Future[IndexAnswer]] = {}
         self.answers: list[IndexAnswer] = []
@@ -42,6 +43,8 @@ class InventoryIndex:
         self.added = 0
 
     def ask(self, account: str, regions: Iterable[str]) -> None:
+        if self.unusable is not None:
+            return
         for region in regions:
             if (account, region) not in self._asked:
                 self._asked[account, region] = self._pool.submit(
@@ -51,7 +54,7 @@ class InventoryIndex:
     def complete(
         self, region: RegionInventory, owner: str, scanned_accounts: Iterable[str] = ()
     ) -> RegionInventory:
-        if region.error is not None or not region.layers:
+        if region.error is not None or not region.layers or self.unusable is not None:
             return region
         self.ask(owner, [region.region])
         try:
@@ -86,6 +89,8 @@ class InventoryIndex:
 
     def lines(self) -> list[str]:
         """What stderr says: where the index could not answer, and what it added."""
+        if self.unusable is not None:
+            return [f"warning: {self.unusable}; the inventory below is the scan's alone"]
         said = [f"warning: the AWS Config index did not answer for {problem}; that region's "
                 "consumers are the scan's alone" for problem in self.problems]
         if self.answers:

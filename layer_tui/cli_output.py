@@ -166,7 +166,8 @@ def inventory_table(inventory: Inventory) -> str:
     scanned = f"scanned {age(inventory.generated_at.isoformat())}"
     if several:
         failed = sum(1 for a in inventory.accounts if a.error)
-        header = f"{len(inventory.accounts)} accounts" + (
+        count = len(inventory.accounts)
+        header = f"{count} account{'' if count == 1 else 's'}" + (
             f" ({failed} could not be read)" if failed else ""
         ) + f", {scanned}"
     else:

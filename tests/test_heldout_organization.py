@@ -311,17 +311,19 @@ def test_a_role_no_member_has_is_one_row_each_and_the_management_is_whole(
     assert all("NoSuchRole" in line for line in lines if "suspended" not in line)
 
 
-def test_an_aggregator_that_does_not_exist_is_one_line_and_costs_no_scan(
+def test_an_aggregator_that_does_not_exist_is_one_line_and_the_rest_is_shown(
     heldout: Heldout, capsys: Any
 ) -> None:
-    """Attack: ``--index config:nope`` names no Config aggregator. Promise (as built: bad
-    input, refused before the scan): exit 2, nothing on stdout, one line naming the
-    aggregator, its region and what to do, never a traceback."""
+    """Attack: ``--index config:nope`` names no Config aggregator. Promise (issue 16, "Bad
+    input"): one line naming the aggregator, its region and what to do, never a traceback; the
+    organization is still listed, exit 0."""
     code, shape, err = org_inventory(heldout, capsys, "--index", "config:nope")
-    assert code == 2 and shape is None
-    [line] = err.strip().splitlines()
-    assert line.startswith("layer-tui: ") and "'nope'" in line and HOME in line
-    assert "leave out --index" in line
+    assert code == 0 and shape is not None
+    _, plain, _ = org_inventory(heldout, capsys)  # the same organization without --index
+    assert plain is not None and shape["accounts"] == plain["accounts"]
+    [line] = [line for line in err.strip().splitlines() if "'nope'" in line]
+    assert line.startswith("layer-tui: warning: ") and HOME in line
+    assert "leave out --index" in line and "Traceback" not in err
 
 
 def test_the_organization_aggregator_adds_the_consumer_no_role_reaches(
