@@ -71,11 +71,16 @@ def rows_ready(app: Any) -> bool:
 
 
 async def settle(pilot: Any) -> None:
-    """Every worker done (the scan, the row builds), then the messages they posted handled."""
-    # The app starts its scan after its first refresh: let that refresh happen first, or no
-    # worker is running yet and this returns before the scan has begun.
+    """The app's first scan begun, every worker done (the scan, the row builds), then the
+    messages they posted handled."""
+    # The app starts its scan after its first paint, whenever the screen is next clean: until
+    # then no worker runs and waiting for the workers returns before the scan has begun.
+    # Apps that are not the layer-tui app (dialog hosts) have no such scan.
+    app = pilot.app
     await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
+    await wait_until(pilot, lambda: getattr(app, "first_scan_started", True),
+                     what="the app's first scan to start")
+    await app.workers.wait_for_complete()
     await wait_until(pilot, lambda: rows_ready(pilot.app), what="the screen's rows")
     await pilot.pause()
 

@@ -137,6 +137,11 @@ class LayerTuiApp(SafeNotifications, KeyRouting, App[int]):
         return self.config.read_only
 
     @property
+    def first_scan_started(self) -> bool:
+        """Whether the scan that follows the first paint has begun (a test's settling waits)."""
+        return self._generations.started > 0
+
+    @property
     def several_accounts(self) -> bool:
         return self.accounts.several_accounts
 

@@ -240,6 +240,11 @@ class ScanGenerations:
             self._by_region[key] = self._started
         return self._started
 
+    @property
+    def started(self) -> int:
+        """How many scans have been started so far (over every session)."""
+        return self._started
+
     def accept(self, generation: int, key: ScanKey) -> bool:
         """Whether a report of scan ``generation`` on ``key`` counts (each account's regions
         are judged apart: a refresh of one account's region never drops another's)."""
