@@ -92,6 +92,20 @@ async def released_at_exit(hold: CallHold) -> Any:
 
 
 
+async def plain_confirms(app: Any, pilot: Any, wrong: str) -> None:
+    """Every way to confirm without the name: enter in the empty field, a click on Delete, a
+    wrong name and enter, a click again; then tab, enter (which lands on Cancel). Delete must
+    stay disabled throughout."""
+    await pilot.press("enter")
+    await pilot.click("#delete")
+    await pilot.press(*wrong, "enter")
+    await pilot.click("#delete")
+    await settle(app, pilot)
+    assert app.screen.query_one("#delete").disabled
+    await pilot.press("tab", "enter")
+    await settle(app, pilot)
+
+
 @pilot_test
 async def test_stale_cache_d_tab_enter_deletes_nothing_then_names_the_new_consumer(
     box: Sandbox, tmp_path: Path
@@ -157,7 +171,7 @@ async def test_a_version_used_only_by_a_published_alias_wants_the_typed_name(
 ) -> None:
     """Attack: only ``billing:1`` (alias prod) uses geo:1, and the view was scanned
     ``$LATEST``-only so it says nobody. Promise: the dialog names ``billing:1 (alias prod)``
-    and wants ``geo:1`` typed; tab, enter deletes nothing."""
+    and wants ``geo:1`` typed; no confirmation without the name deletes anything."""
     geo = publish(box, "geo", 2)
     published_only(box, geo[0])
     ops = make_ops(box, tmp_path)
@@ -171,8 +185,7 @@ async def test_a_version_used_only_by_a_published_alias_wants_the_typed_name(
         assert "billing:1 (alias prod)" in shown(app)
         assert focused_id(app) == "confirm-name"
         assert "Type geo:1 to confirm" in shown(app)
-        await pilot.press("tab", "enter")
-        await settle(app, pilot)
+        await plain_confirms(app, pilot, "geo:2")
     assert remaining(box, "geo") == [1, 2]
 
 
@@ -238,8 +251,7 @@ async def test_repin_then_delete_the_old_version_says_the_undo_becomes_impossibl
         assert (f"undo of repin batch {report.batch} will no longer be possible"
                 in shown(app))
         assert focused_id(app) == "confirm-name"
-        await pilot.press("tab", "enter")
-        await settle(app, pilot)
+        await plain_confirms(app, pilot, "geo")
     assert remaining(box, "geo") == [1, 2]
 
 

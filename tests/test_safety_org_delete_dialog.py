@@ -3,7 +3,8 @@
 Promise (issue 16): a version used only from another account cannot be deleted with a plain
 confirmation — the dialog's live reading names the consumer's account (id and name) and its
 function, and wants ``<layer>:<version>`` typed; an account that cannot be checked is named
-with why, and wants the typed name too. Tab, enter (a plain confirm) deletes nothing.
+with why, and wants the typed name too. No plain confirmation (enter, a click on Delete,
+a wrong name, tab, enter) deletes anything.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from org_accounts import (
     session_on,
     versions_left,
 )
-from test_safety_delete_dialog import Host, focused_id, settle, shown
+from test_safety_delete_dialog import Host, focused_id, plain_confirms, settle, shown
 from test_safety_org_changes import attached_then_revoked, version_of
 from ui_fixtures import NOW, pilot_test
 
@@ -50,7 +51,8 @@ async def test_the_dialog_names_the_other_accounts_consumer_and_wants_the_name_t
 ) -> None:
     """Attack: otel:1's only consumer is ``checkout`` in the workload account (the grant it
     attached under is revoked, so the policy names no one), and the cache says unused. The
-    user presses tab, enter. Promise: the dialog names ``checkout``, the workload's id and
+    user confirms without the name (enter, a click on Delete, a wrong name, tab, enter).
+    Promise: the dialog names ``checkout``, the workload's id and
     name, focuses the typed-name field, and nothing is deleted."""
     platform, workload = boxes
     attached_then_revoked(platform, workload, "checkout")
@@ -67,8 +69,7 @@ async def test_the_dialog_names_the_other_accounts_consumer_and_wants_the_name_t
         assert "other accounts" in text
         assert focused_id(app) == "confirm-name"
         assert "Type otel:1 to confirm" in text
-        await pilot.press("tab", "enter")
-        await settle(app, pilot)
+        await plain_confirms(app, pilot, "otel:2")
     assert versions_left(platform, "otel") == [1]
 
 
@@ -78,7 +79,8 @@ async def test_the_dialog_names_an_account_it_could_not_check_and_wants_the_name
 ) -> None:
     """Attack: nobody uses otel:1 as far as the platform can see, and the workload account's
     role could not be assumed. Promise: the dialog says it could not check the workload
-    (naming it and why), wants otel:1 typed, and tab, enter deletes nothing."""
+    (naming it and why), wants otel:1 typed, and no confirmation without the name deletes
+    anything."""
     platform, workload = boxes
     publish(platform, "otel", 1)
     reach = Reach({platform.account_id: session_on(platform), workload.account_id: None},
@@ -94,6 +96,5 @@ async def test_the_dialog_names_an_account_it_could_not_check_and_wants_the_name
         assert f"could not check account {workload.account_id} ({WORKLOAD_NAME})" in text
         assert "its role is missing" in text
         assert focused_id(app) == "confirm-name"
-        await pilot.press("tab", "enter")
-        await settle(app, pilot)
+        await plain_confirms(app, pilot, "otel")
     assert versions_left(platform, "otel") == [1]
