@@ -14,18 +14,27 @@ a dialog, the palette, leaving a prompt) puts the App on hold. Keys and pastes r
 holds wait in arrival order and are routed once focus has landed where the binding sent it (a
 text field at once; another screen after it has painted its first focus), or after
 ``HOLD_LIMIT`` seconds when the binding opened nothing (a refusal, a "select a version first").
+
+That limit counts only while nothing the key set going is still on its way: on a loaded
+machine a dialog can take longer than ``HOLD_LIMIT`` to mount, and released then, the ``2`` of
+``K2`` went to the table behind it. So when it passes while messages are still queued on the
+way to focus, or a change flow begun under the hold has not finished, the hold goes on (up to
+``HOLD_CAP``, so no key is ever kept for good).
 """
 
 from __future__ import annotations
 
 from collections import deque
+from time import monotonic
 from typing import Any
 
 from textual import events
 from textual.app import App
+from textual.message_pump import MessagePump
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Input, TextArea
+from textual.worker import Worker
 
 #: Actions after which the next keys belong to something that is not focused yet.
 FOCUS_MOVING_ACTIONS = frozenset(
@@ -56,8 +65,13 @@ FOCUS_MOVING_ACTIONS = frozenset(
 #: focus has not moved by then, it will not, and the held keys go on at once.
 DONE_ON_RETURN = frozenset({"filter", "submit", "clear_filter", "back", "help"})
 
-#: Longest a key waits for an input that never opens (the action said why instead).
+#: Longest a key waits for an input that never opens (the action said why instead), once
+#: nothing the key set going is still under way.
 HOLD_LIMIT = 0.5
+#: Longest a key is held however busy the app is (a flow that never settles focus).
+HOLD_CAP = 15.0
+#: The worker group the screens' change flows run in (``HostedScreen._run_flow``).
+FLOW_GROUP = "change"
 
 HeldEvent = events.Key | events.Paste
 
@@ -77,6 +91,8 @@ class KeyRouting(App[Any]):
     _hold_from: tuple[Any, Widget | None] | None = None
     _hold_timer: Timer | None = None
     _hold_action: str | None = None
+    _hold_flows_before: frozenset[Worker[Any]] = frozenset()
+    _hold_started = 0.0
     _releasing = False
 
     @property
@@ -102,9 +118,34 @@ class KeyRouting(App[Any]):
         if not hasattr(self, "_held"):
             self._held = deque()
         self._hold_from = (self.screen, self.focused)
+        self._hold_flows_before = frozenset(self._flows())
+        self._hold_started = monotonic()
         if self._hold_timer is not None:
             self._hold_timer.stop()
-        self._hold_timer = self.set_timer(HOLD_LIMIT, self._release_held)
+        self._hold_timer = self.set_timer(HOLD_LIMIT, self._hold_expired)
+
+    def _flows(self) -> list[Worker[Any]]:
+        return [worker for worker in self.workers if worker.group == FLOW_GROUP]
+
+    def _still_under_way(self) -> bool:
+        """Whether what the held key set going may yet move focus: messages queued for the app,
+        the screen on top or the focused widget's chain (a push, a mount, a Submitted), or a
+        change flow begun under the hold that has not finished (it may still open its dialog)."""
+        nodes: list[MessagePump] = [self, self.screen]
+        if self.focused is not None:
+            nodes.extend(self.focused.ancestors_with_self)
+        if any(node.message_queue_size for node in nodes):
+            return True
+        return any(not worker.is_finished and worker not in self._hold_flows_before
+                   for worker in self._flows())
+
+    async def _hold_expired(self) -> None:
+        if self._hold_from is None:
+            return
+        if self._still_under_way() and monotonic() - self._hold_started < HOLD_CAP:
+            self._hold_timer = self.set_timer(HOLD_LIMIT, self._hold_expired)
+            return
+        await self._release_held()
 
     def _focus_landed(self) -> bool:
         if self._hold_from is None:
