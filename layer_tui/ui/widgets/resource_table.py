@@ -374,7 +374,9 @@ class ResourceTable(ScrollView, can_focus=True):
                                     self._widths, style, width, console)
         elif index == 0:
             empty = self.get_component_rich_style("resource-table--empty")
-            strip = text_strip(Text(" " + self.empty_text), base + empty, width, console)
+            words = (f"no row matches {self.filter_text!r} (escape clears the filter)"
+                     if self._all_rows and self.filter_text else self.empty_text)
+            strip = text_strip(Text(" " + words), base + empty, width, console)
         else:
             strip = Strip.blank(width, base)
         return scrolled(strip, self._fixed, scroll_x, self.size.width)
