@@ -289,6 +289,22 @@ def test_narrowing_to_some_accounts_scans_those_whole_and_no_other(
     assert err == ""
 
 
+
+def test_an_exclusion_the_organization_does_not_have_is_said_once(
+    heldout: Heldout, capsys: Any
+) -> None:
+    """Attack: ``--exclude-accounts`` with a mistyped id: the account the user meant to leave
+    out is scanned anyway, silently. Promise: one line names the id that is not a member and
+    says nothing was left out for it; the organization is listed whole, exit 0."""
+    typo = "999988887777"
+    code, shape, err = org_inventory(heldout, capsys, "--org", "--exclude-accounts", typo)
+    assert code == 0, err
+    _, plain, _ = org_inventory(heldout, capsys, "--org")
+    assert shape["accounts"] == plain["accounts"]
+    [said] = [line for line in err.splitlines() if typo in line]
+    assert said.startswith("layer-tui: ") and "not an account of the organization" in said
+    assert "nothing was left out" in said
+
 def test_a_role_no_member_has_is_one_row_each_and_the_management_is_whole(
     heldout: Heldout, capsys: Any
 ) -> None:

@@ -71,7 +71,7 @@ class AccountSessions:
     says whether the user asked for several (``--org`` or several ``--profile``): only then do
     scans and outputs take the several-accounts shape. ``problem`` is the one line on why the
     organization itself could not be listed, when it could not (the home account is then
-    scanned alone).
+    scanned alone), or on an ``--exclude-accounts`` id it does not have.
     """
 
     def __init__(
@@ -194,7 +194,26 @@ def _organization(config: SessionConfig) -> AccountSessions:
 
     with ThreadPoolExecutor(max(1, min(RESOLVE_WORKERS, len(chosen))), "assume-role") as pool:
         resolved = list(pool.map(resolve, chosen))
-    return AccountSessions(home, [(r.summary, r.session) for r in resolved], multi_account=True)
+    return AccountSessions(home, [(r.summary, r.session) for r in resolved], multi_account=True,
+                           problem=_unknown_exclusions(members, config, caller))
+
+
+def _unknown_exclusions(
+    members: Sequence[_Member], config: SessionConfig, caller: str
+) -> RegionError | None:
+    """An ``--exclude-accounts`` id the organization does not have: a typo that would leave the
+    account the user meant in the scan, said once (the organization is still listed)."""
+    known = {m.account for m in members} | {caller}
+    unknown = [a for a in config.exclude_accounts if a not in known]
+    if not unknown:
+        return None
+    ids = ", ".join(unknown)
+    return RegionError(
+        "NotAMember",
+        f"--exclude-accounts {ids}: not {'an account' if len(unknown) == 1 else 'accounts'} "
+        "of the organization, so nothing was left out for it; check the id (layer-tui --org "
+        "inventory lists the accounts)",
+    )
 
 
 def _list_members(home: AwsSession) -> list[_Member]:
