@@ -253,6 +253,11 @@ def test_every_readable_account_matches_the_truth_and_each_failure_is_one_row(
         row = by_id[heldout.account(member)]
         assert row["regions"] == [] and row["error"]["code"] == code_word
         assert f"--exclude-accounts {heldout.account(member)}" in row["error"]["message"]
+    # The missing role's line gives AWS's refusal once, in AWS's words (who, what, which
+    # role), not wrapped in generic advice about the caller's own policy.
+    refused = by_id[heldout.account("retired")]["error"]["message"]
+    assert refused.count("AccessDenied") == 1 and "IAM policy" not in refused
+    assert "is not authorized to perform: sts:AssumeRole on resource" in refused
     analytics = {r["region"]: r for r in by_id[heldout.account("analytics")]["regions"]}
     assert by_id[heldout.account("analytics")]["error"] is None
     assert analytics[FAR]["error"] is not None and analytics[FAR]["layers"] == []

@@ -32,7 +32,7 @@ from botocore.exceptions import (
     UnauthorizedSSOTokenError,
 )
 
-from layer_tui.aws.errors import AwsError, describe, error_code
+from layer_tui.aws.errors import AwsError, describe, error_code, redact
 from layer_tui.aws.guards import arn_account
 from layer_tui.aws.models import AccountSummary, RegionError
 from layer_tui.aws.session import HOME_REGION, AwsSession, SessionConfig
@@ -289,10 +289,16 @@ def _member_account(
         session = AwsSession(replace(config, profiles=()), credentials=credentials,
                              account=member.account, data_loader=loader)
     except (AwsError, BotoCoreError, ClientError) as exc:
-        reason = describe(exc)
+        # AWS's own words when it refused (they name the principal and the role); the generic
+        # description's advice is about the caller's policy, which is rarely the cause here.
+        if isinstance(exc, ClientError):
+            said = redact(f"{error_code(exc)}: {exc.response.get('Error', {}).get('Message')}")
+        else:
+            reason = describe(exc)
+            said = f"{reason.code}: {reason.message}"
         return _Resolved(AccountSummary(member.account, member.name, "organization", RegionError(
             "AssumeRoleFailed",
-            f"{named}: could not assume {role_arn} ({reason.code}: {reason.message}); check "
+            f"{named}: could not assume {role_arn} ({said}); check "
             f"that the role exists there and trusts account {caller}, pass the right "
             f"--role-name, or leave it out with --exclude-accounts {member.account}",
         )), None)
