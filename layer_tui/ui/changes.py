@@ -18,7 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.worker import WorkerCancelled, WorkerFailed
 
-from layer_tui.ui.commands import action_callback
+from layer_tui.ui.commands import action_callback, key_hint
 from layer_tui.ui.host import Host
 from layer_tui.ui.messages import OpenContents
 from layer_tui.ui.refreshing import refresh
@@ -56,19 +56,29 @@ def change_commands(screen: Screen[object], read_only: bool) -> Iterator[SystemC
     def action(name: str) -> Callable[[], object]:
         return action_callback(screen, name)
 
-    yield SystemCommand("Inspect version", "what is inside the selected version (i)",
+    def help_line(text: str, binding_id: str) -> str:
+        # The key in force on this screen (a user keymap may have moved it), or none.
+        return text + key_hint(screen, binding_id)
+
+    yield SystemCommand("Inspect version",
+                        help_line("what is inside the selected version", "change.inspect"),
                         action("inspect"))
     if read_only:
         return
-    yield SystemCommand("Publish a new version", "of the selected layer or a new one (p)",
+    yield SystemCommand("Publish a new version",
+                        help_line("of the selected layer or a new one", "change.publish"),
                         action("publish"))
-    yield SystemCommand("Delete version", "back up, then delete the selected version (d)",
+    yield SystemCommand("Delete version",
+                        help_line("back up, then delete the selected version", "change.delete"),
                         action("delete"))
-    yield SystemCommand("Delete old unused versions", "keep the newest N of this layer",
+    yield SystemCommand("Delete old unused versions",
+                        help_line("keep the newest N of this layer", "change.keep-newest"),
                         action("keep_newest"))
-    yield SystemCommand("Repin consumers", "move functions to another version (m)",
+    yield SystemCommand("Repin consumers",
+                        help_line("move functions to another version", "change.repin"),
                         action("repin"))
-    yield SystemCommand("Undo last repin", "restore the lists from the journal (u)",
+    yield SystemCommand("Undo last repin",
+                        help_line("restore the lists from the journal", "change.undo"),
                         action("undo"))
     yield SystemCommand("Restore a deleted version", "publish a backup again (new number)",
                         action("restore"))

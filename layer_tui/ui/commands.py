@@ -69,6 +69,18 @@ def keyed_actions(screen: Screen[object]) -> list[tuple[str, str, str, Any]]:
     return list(found.values())
 
 
+def key_hint(screen: Screen[object], binding_id: str) -> str:
+    """" (X)": the key(s) the binding ``binding_id`` answers on ``screen`` now, after the
+    user's keymap; "" when no key is bound to it there. A palette entry's help names its key
+    from here, not from the default, so a moved key is never taught by its old name."""
+    keys = [
+        active.binding.key_display or screen.app.get_key_display(active.binding)
+        for active in screen.active_bindings.values()
+        if active.binding.id == binding_id
+    ]
+    return f" ({' '.join(dict.fromkeys(keys))})" if keys else ""
+
+
 def unkeyed(screen: Screen[object], commands: Iterable[SystemCommand]) -> Iterator[SystemCommand]:
     """The commands that run no action a key on ``screen`` already lists (no duplicates)."""
     keyed = {_action_name(action) for action, *_ in keyed_actions(screen)}
