@@ -1,5 +1,6 @@
 """Findings about what a function sees under /opt: its layers' flags, the unzipped budget,
-files shadowed, Python distributions installed twice, runtime packages a layer shadows.
+files shadowed, Python distributions installed twice, runtime packages a layer shadows, and
+where its own runtime stands in AWS's lifecycle.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from layer_tui.aws.checks import WARN_SHARE
 from layer_tui.aws.findings import Finding, plural
+from layer_tui.aws.lifecycle import lifecycle_findings
 from layer_tui.aws.python_path import runtime_family_of, runtime_packages
 
 if TYPE_CHECKING:
@@ -75,6 +77,11 @@ def merged_opt_findings(merged: MergedOpt) -> tuple[Finding, ...]:
                 f"/opt/{shadow.path} from {_label(shadow.arn)} shadows the runtime's own "
                 f"{shadow.package} ({runtime_path.format(version=version)} come later on the "
                 "path): the function imports the layer's copy", shadow.path))
+    # The function's own runtime: past AWS's block-update day, any change to its configuration
+    # (a repin included) fails, whatever its layers are.
+    for lifecycle in lifecycle_findings([merged.runtime] if merged.runtime else []):
+        findings.append(Finding(lifecycle.level, lifecycle.code,
+                                f"the function's runtime: {lifecycle.message}"))
     order = {"error": 0, "warning": 1, "info": 2}
     return tuple(sorted(findings, key=lambda f: order[f.level]))
 
