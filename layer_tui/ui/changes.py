@@ -112,7 +112,12 @@ async def delete(app: App[object], host: Host, selection: Selection) -> None:
     if version is None:
         host.notify("Select a layer version to delete (open a layer first).")
         return
-    changed = await app.push_screen_wait(DeleteVersionDialog(host.operations, [version]))
+    dialog = DeleteVersionDialog(host.operations, [version])
+    changed = await app.push_screen_wait(dialog)
+    if not changed and dialog.learned_news():
+        # Nothing deleted, but the live check saw consumers the scan did not: without a
+        # rescan the table would go on calling the version UNUSED until the next refresh.
+        refresh(host, [version.region], " with what the live check found")
     _after_change(host, changed, version.region)
 
 

@@ -127,6 +127,18 @@ class DeleteVersionDialog(OperationDialog):
         """Whether the typed name is asked for (anything depends on what would go)."""
         return bool(self.expected)
 
+    def learned_news(self) -> bool:
+        """Whether a live reading of a version names other consumers than the scan did (one
+        attached or detached since): the tables, drawn from the scan, are then out of date."""
+        for version in self.versions:
+            reading = self.readings.get(version.arn)
+            if reading is not None and reading.live and (
+                {ref.qualified_arn for ref in reading.consumers}
+                != {ref.qualified_arn for ref in version.consumers}
+            ):
+                return True
+        return False
+
     def shown(self) -> list[DeleteAssessment]:
         return [self.readings[v.arn] for v in self.versions if v.arn in self.readings]
 
