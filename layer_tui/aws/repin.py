@@ -26,6 +26,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from layer_tui.aws.account_reach import account_label, arn_account, names_of
 from layer_tui.aws.errors import AwsError, describe, error_code
 from layer_tui.aws.inspection import inspect_layer_version
+from layer_tui.aws.lifecycle import lifecycle, today
 from layer_tui.aws.operations import LayerOperations
 from layer_tui.aws.publishing import UNZIPPED_BUDGET
 from layer_tui.aws.session import AwsSession
@@ -230,7 +231,7 @@ def plan_repin(
                          f"{sorted(arches)}")
         if stack := (found.get("Tags") or {}).get(STACK_TAG):
             flags.append(f"managed by stack {stack}: the next stack deploy will revert this")
-        blocked = None
+        blocked = _runtime_blocked(runtime, flags)
         if config.get("LastUpdateStatus") == "InProgress":
             flags.append("an update is in progress: it will wait for it")
         sizes = [unzipped_size(arn) for arn in new]
@@ -244,6 +245,24 @@ def plan_repin(
         items.append(RepinItem(name, region, str(config.get("RevisionId", "")), current, new,
                                runtime, tuple(flags), blocked, account, function_id))
     return RepinPlan(region, layer_arn, target_arn, tuple(items))
+
+
+def _runtime_blocked(runtime: str | None, flags: list[str]) -> str | None:
+    """Why AWS will refuse any update of a function on ``runtime`` today (past its
+    block-update day), else None; a deprecated runtime's deadline goes into ``flags``."""
+    row = lifecycle(runtime)
+    if row is None:
+        return None
+    day = today()
+    if row.block_update is not None and row.block_update <= day:
+        return (f"AWS blocks updates of {runtime} functions since "
+                f"{row.block_update.isoformat()}: this repin would fail; move the function "
+                "to a supported runtime first")
+    if row.deprecated is not None and row.deprecated <= day:
+        until = (f"; updates blocked from {row.block_update.isoformat()}"
+                 if row.block_update is not None else "")
+        flags.append(f"runtime {runtime} deprecated on {row.deprecated.isoformat()}{until}")
+    return None
 
 
 def wait_until_idle(client: Any, name: str, timeout: float = 60.0) -> dict[str, Any]:
