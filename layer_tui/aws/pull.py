@@ -217,14 +217,18 @@ def sweep_staging(destination: Path) -> tuple[Path, ...]:
     return tuple(swept)
 
 
+def destination_of(folder: Path) -> Path:
+    """Where ``--to`` really points: absolute, through a symlink to a folder."""
+    destination = Path(os.path.abspath(folder.expanduser()))
+    return destination.resolve() if destination.is_symlink() else destination
+
+
 def prepare_destination(folder: Path) -> tuple[Path, Path]:
     """(the destination, absolute; a fresh staging folder beside it) or ``PullRefused``.
 
     The tree is built in the staging folder's ``TREE``; the caller moves that into place.
     """
-    destination = Path(os.path.abspath(folder.expanduser()))
-    if destination.is_symlink():
-        destination = destination.resolve()
+    destination = destination_of(folder)
     if destination.exists():
         if not destination.is_dir():
             raise PullRefused(f"{destination} exists and is not a folder; give a new or empty "
@@ -253,7 +257,7 @@ def pull(
     cache: LayerZipCache | None = None, cancel: threading.Event | None = None,
 ) -> PullResult:
     """Download, verify and merge ``target``'s layers into ``folder`` (new or empty)."""
-    swept = sweep_staging(Path(os.path.abspath(folder.expanduser())))
+    swept = sweep_staging(destination_of(folder))
     destination, staging = prepare_destination(folder)
     state = FetchState(progress or (lambda _: None), cancel or threading.Event())
     cache = cache or LayerZipCache()
