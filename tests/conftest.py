@@ -111,3 +111,16 @@ def org_sandbox() -> Iterator[Sandbox]:
 def org_estate(org_sandbox: Sandbox) -> SharedLayers:
     assert org_sandbox.organization is not None
     return seed_shared_layers(org_sandbox, org_sandbox.organization)
+
+
+@pytest.fixture
+def second_account() -> Iterator[str]:
+    """Another account in the sandbox's process (the Config index tests' workload account),
+    forgotten afterwards."""
+    from config_estate import forget, other_account
+
+    account = other_account()
+    try:
+        yield account
+    finally:
+        forget(account)

@@ -13,15 +13,12 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from config_estate import (
     REGION,
     add_function,
-    forget,
-    other_account,
     publish_layer,
     put_aggregator,
     serve_config,
@@ -29,15 +26,6 @@ from config_estate import (
 
 from layer_tui import cli
 from layer_tui.sandbox import Sandbox
-
-
-@pytest.fixture
-def second() -> Iterator[str]:
-    account = other_account()
-    try:
-        yield account
-    finally:
-        forget(account)
 
 
 def _run(sandbox: Sandbox, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, Any]:
@@ -52,14 +40,14 @@ def _consumers(document: dict[str, Any], arn: str) -> list[dict[str, Any]]:
 
 
 def test_json_includes_the_index_s_consumers_marked_and_stderr_says_so(
-    sandbox: Sandbox, second: str, capsys: pytest.CaptureFixture[str]
+    sandbox: Sandbox, second_account: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Attack: the version's only other user lives in an account no scan reads. Promise: the
     JSON lists it, marked from AWS Config with the time, next to the scan's own consumer."""
     (old,) = publish_layer(sandbox, versions=1)
     add_function(sandbox.account_id, "home-fn", [old])
-    add_function(second, "workload-fn", [old])
-    put_aggregator(sandbox, [sandbox.account_id, second])
+    add_function(second_account, "workload-fn", [old])
+    put_aggregator(sandbox, [sandbox.account_id, second_account])
     serve_config(sandbox)
     code, out = _run(sandbox, capsys, "inventory", "--json", "--index", "config:org-lambda")
     assert code == 0, out.err
@@ -67,19 +55,19 @@ def test_json_includes_the_index_s_consumers_marked_and_stderr_says_so(
     assert [(c["function"], c.get("from"), c.get("as_of")) for c in consumers] == [
         ("home-fn", None, None), ("workload-fn", "AWS Config", "2026-11-20T09:00:00Z"),
     ]
-    assert f":{second}:function:workload-fn" in consumers[1]["arn"]
+    assert f":{second_account}:function:workload-fn" in consumers[1]["arn"]
     assert "1 consumer in accounts not scanned added from AWS Config, as of 2026-11-20 09:00 UTC" \
         in out.err
 
 
 def test_text_counts_the_index_s_consumers(
-    sandbox: Sandbox, second: str, capsys: pytest.CaptureFixture[str]
+    sandbox: Sandbox, second_account: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Attack: the text table counts the scan alone. Promise: 2 consumers, not 1."""
     (old,) = publish_layer(sandbox, versions=1)
     add_function(sandbox.account_id, "home-fn", [old])
-    add_function(second, "workload-fn", [old])
-    put_aggregator(sandbox, [sandbox.account_id, second])
+    add_function(second_account, "workload-fn", [old])
+    put_aggregator(sandbox, [sandbox.account_id, second_account])
     serve_config(sandbox)
     code, out = _run(sandbox, capsys, "--index", "config:org-lambda", "inventory")
     assert code == 0, out.err

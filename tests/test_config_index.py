@@ -9,7 +9,6 @@ out of the query's quotes is refused before anything is sent.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -17,8 +16,6 @@ from config_estate import (
     REGION,
     SEEDED_AT,
     add_function,
-    forget,
-    other_account,
     publish_layer,
     put_aggregator,
     serve_config,
@@ -34,15 +31,6 @@ from layer_tui.sandbox.calls import error_reply
 ASKED_AT = datetime(2026, 12, 1, 11, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def second() -> Iterator[str]:
-    account = other_account()
-    try:
-        yield account
-    finally:
-        forget(account)
-
-
 def _index(sandbox: Sandbox, name: str = "org-lambda") -> ConfigIndex:
     serve_config(sandbox)
     session = AwsSession(SessionConfig(endpoint_url=sandbox.endpoint_url, regions=(REGION,)))
@@ -50,19 +38,20 @@ def _index(sandbox: Sandbox, name: str = "org-lambda") -> ConfigIndex:
 
 
 def test_consumers_in_other_accounts_carry_their_account_and_the_time(
-    sandbox: Sandbox, second: str
+    sandbox: Sandbox, second_account: str
 ) -> None:
     """Attack: the version's only other user lives in another account. Promise: it is a
     consumer, its ARN names its own account, and the answer is as of Config's capture time."""
     old, new = publish_layer(sandbox)
     add_function(sandbox.account_id, "home-fn", [new])
-    add_function(second, "workload-fn", [old])
-    put_aggregator(sandbox, [sandbox.account_id, second])
+    add_function(second_account, "workload-fn", [old])
+    put_aggregator(sandbox, [sandbox.account_id, second_account])
     answer = _index(sandbox).consumers_of(old)
     assert [(f.account, f.function, f.version) for f in answer.consumers] == [
-        (second, "workload-fn", "$LATEST")
+        (second_account, "workload-fn", "$LATEST")
     ]
-    assert answer.consumers[0].arn == f"arn:aws:lambda:{REGION}:{second}:function:workload-fn"
+    workload_fn = f"arn:aws:lambda:{REGION}:{second_account}:function:workload-fn"
+    assert answer.consumers[0].arn == workload_fn
     assert answer.consumers[0].layers == (old,)
     assert answer.as_of == SEEDED_AT
     assert answer.source == "from AWS Config, as of 2026-11-20 09:00 UTC"
@@ -114,7 +103,7 @@ def test_a_region_the_aggregator_lacks_is_one_line(sandbox: Sandbox) -> None:
 
 
 def test_a_long_answer_is_read_whole_in_slices_and_bounded(
-    sandbox: Sandbox, second: str, monkeypatch: pytest.MonkeyPatch
+    sandbox: Sandbox, second_account: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Attack: 230 consumers in two accounts (more than two pages). Promise: every one read,
     in slices by account id read side by side; with a bound too small for them, the answer
@@ -123,12 +112,12 @@ def test_a_long_answer_is_read_whole_in_slices_and_bounded(
     for number in range(130):
         add_function(sandbox.account_id, f"fn-{number:03d}", [old])
     for number in range(100):
-        add_function(second, f"wl-{number:03d}", [old])
-    put_aggregator(sandbox, [sandbox.account_id, second])
+        add_function(second_account, f"wl-{number:03d}", [old])
+    put_aggregator(sandbox, [sandbox.account_id, second_account])
     index = _index(sandbox)
     answer = index.consumers_of(old)
     assert len(answer.consumers) == 230 and answer.complete
-    assert {f.account for f in answer.consumers} == {sandbox.account_id, second}
+    assert {f.account for f in answer.consumers} == {sandbox.account_id, second_account}
     monkeypatch.setattr(config_index, "MAX_PAGES", 10)  # one page a slice
     bounded = index.consumers_of(old)
     assert len(bounded.consumers) < 230 and not bounded.complete

@@ -9,15 +9,12 @@ plainly is refused by the live re-check and the version stays.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from config_estate import (
     REGION,
     add_function,
-    forget,
-    other_account,
     publish_layer,
     put_aggregator,
     serve_config,
@@ -35,15 +32,6 @@ from layer_tui.aws.session import AwsSession, SessionConfig
 from layer_tui.sandbox import Sandbox
 
 
-@pytest.fixture
-def second() -> Iterator[str]:
-    account = other_account()
-    try:
-        yield account
-    finally:
-        forget(account)
-
-
 def _session(sandbox: Sandbox) -> AwsSession:
     return AwsSession(SessionConfig(endpoint_url=sandbox.endpoint_url, regions=(REGION,),
                                     rate_per_second=500.0))
@@ -54,13 +42,13 @@ def _version(region: RegionInventory, arn: str) -> LayerVersion:
 
 
 def test_consumers_in_unscanned_accounts_are_shown_as_the_index_s(
-    sandbox: Sandbox, second: str
+    sandbox: Sandbox, second_account: str
 ) -> None:
     """Attack: the version's only user is in an account the scan does not read. Promise: it is
     listed among the consumers, marked from AWS Config with its time, in JSON too."""
     (old,) = publish_layer(sandbox, versions=1)
-    add_function(second, "workload-fn", [old])
-    put_aggregator(sandbox, [sandbox.account_id, second])
+    add_function(second_account, "workload-fn", [old])
+    put_aggregator(sandbox, [sandbox.account_id, second_account])
     serve_config(sandbox)
     session = _session(sandbox)
     scanned = scan_region(session, REGION)
@@ -68,10 +56,10 @@ def test_consumers_in_unscanned_accounts_are_shown_as_the_index_s(
     index = ConfigIndex(session, "org-lambda")
     merged = with_index(scanned, region_answer(index, scanned, sandbox.account_id))
     (consumer,) = _version(merged, old).consumers
-    assert isinstance(consumer, IndexedConsumer) and consumer.account == second
+    assert isinstance(consumer, IndexedConsumer) and consumer.account == second_account
     shape = consumer.to_json()
     assert shape["from"] == "AWS Config" and shape["as_of"] == "2026-11-20T09:00:00Z"
-    assert shape["arn"] == f"arn:aws:lambda:{REGION}:{second}:function:workload-fn"
+    assert shape["arn"] == f"arn:aws:lambda:{REGION}:{second_account}:function:workload-fn"
     # A plain confirmation is not enough for a version someone may use.
     assert DeleteAssessment.from_cache(_version(merged, old)).needs_typed_name
 
@@ -126,16 +114,16 @@ def test_a_lagging_index_saying_unused_does_not_let_a_plain_delete_through(
 
 
 def test_a_repin_of_the_index_s_consumers_reads_each_live_and_sends_nothing_unreachable(
-    sandbox: Sandbox, second: str, tmp_path: Path
+    sandbox: Sandbox, second_account: str, tmp_path: Path
 ) -> None:
     """Attack: the repin dialog offers every consumer the screen lists, the index's too: one
     in an account no session reaches, and one Config still has on the old version though it
     moved since. Promise: each is read live; the unreachable one is blocked with why and
     nothing is sent to it, the moved one has nothing to change, and neither is updated."""
     old, new = publish_layer(sandbox)
-    add_function(second, "workload-fn", [old])
+    add_function(second_account, "workload-fn", [old])
     add_function(sandbox.account_id, "moved", [old])
-    put_aggregator(sandbox, [sandbox.account_id, second])
+    put_aggregator(sandbox, [sandbox.account_id, second_account])
     query = serve_config(sandbox)
     query.freeze()
     sandbox.lambda_backend(REGION).update_function_configuration(
@@ -146,7 +134,7 @@ def test_a_repin_of_the_index_s_consumers_reads_each_live_and_sends_nothing_unre
     assert sorted(f.function for f in answer.consumers) == ["moved", "workload-fn"]
     operations = LayerOperations(session, Journal(tmp_path / "journal.jsonl"), tmp_path / "b")
     plan = plan_repin(operations, REGION, new, [f.arn for f in answer.consumers])
-    unreachable = next(item for item in plan.items if item.account == second)
+    unreachable = next(item for item in plan.items if item.account == second_account)
     assert unreachable.blocked and "nothing was sent" in unreachable.blocked
     moved = next(item for item in plan.items if "moved" in item.function)
     assert moved.current_layers == (new,) and not moved.changes

@@ -9,7 +9,6 @@ limit past 100 and a forged token are refused with Config's error codes; a froze
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,8 +17,6 @@ from config_estate import (
     AGGREGATOR,
     REGION,
     add_function,
-    forget,
-    other_account,
     publish_layer,
     put_aggregator,
     serve_config,
@@ -53,29 +50,20 @@ def _select_all(config: Any, expression: str, limit: int = 100) -> tuple[list[di
 
 
 @pytest.fixture
-def second() -> Iterator[str]:
-    account = other_account()
-    try:
-        yield account
-    finally:
-        forget(account)
-
-
-@pytest.fixture
 def config_query(sandbox: Sandbox) -> ConfigQuery:
     return serve_config(sandbox)
 
 
 def test_every_covered_account_answers_nested_as_config_sends_it(
-    sandbox: Sandbox, config_query: ConfigQuery, second: str
+    sandbox: Sandbox, config_query: ConfigQuery, second_account: str
 ) -> None:
     """Attack: a consumer in another account. Promise: the aggregator query finds it too, with
     its account, and the result is a JSON string of the selected properties, nested."""
     old, new = publish_layer(sandbox)
     add_function(sandbox.account_id, "home-fn", [old])
-    add_function(second, "workload-fn", [old, new])
-    add_function(second, "elsewhere", [new])
-    put_aggregator(sandbox, [sandbox.account_id, second])
+    add_function(second_account, "workload-fn", [old, new])
+    add_function(second_account, "elsewhere", [new])
+    put_aggregator(sandbox, [sandbox.account_id, second_account])
     config = sandbox.client("config", REGION)
     page = config.select_aggregate_resource_config(
         ConfigurationAggregatorName=AGGREGATOR, Expression=_query(old), Limit=100
@@ -85,19 +73,20 @@ def test_every_covered_account_answers_nested_as_config_sends_it(
     ]
     found = sorted((json.loads(r) for r in page["Results"]), key=lambda r: r["accountId"])
     by_account = {r["accountId"]: r for r in found}
-    assert set(by_account) == {sandbox.account_id, second}
-    assert by_account[second]["configuration"]["functionName"] == "workload-fn"
-    assert [layer["arn"] for layer in by_account[second]["configuration"]["layers"]] == [old, new]
-    assert by_account[second]["awsRegion"] == REGION
-    assert "resourceType" not in by_account[second]  # not selected, not sent
+    assert set(by_account) == {sandbox.account_id, second_account}
+    assert by_account[second_account]["configuration"]["functionName"] == "workload-fn"
+    layers = by_account[second_account]["configuration"]["layers"]
+    assert [layer["arn"] for layer in layers] == [old, new]
+    assert by_account[second_account]["awsRegion"] == REGION
+    assert "resourceType" not in by_account[second_account]  # not selected, not sent
 
 
 def test_accounts_outside_the_aggregator_are_not_answered(
-    sandbox: Sandbox, config_query: ConfigQuery, second: str
+    sandbox: Sandbox, config_query: ConfigQuery, second_account: str
 ) -> None:
     """Attack: a function in an account the aggregator does not cover. Promise: unseen."""
     (old,) = publish_layer(sandbox, versions=1)
-    add_function(second, "not-aggregated", [old])
+    add_function(second_account, "not-aggregated", [old])
     add_function(sandbox.account_id, "home-fn", [old])
     put_aggregator(sandbox, [sandbox.account_id])
     results, _ = _select_all(sandbox.client("config", REGION), _query(old))

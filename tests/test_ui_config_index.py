@@ -8,15 +8,12 @@ consumers still show.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from config_estate import (
     REGION,
     add_function,
-    forget,
-    other_account,
     publish_layer,
     put_aggregator,
     serve_config,
@@ -35,15 +32,6 @@ from layer_tui.ui.widgets import CrumbBar, ResourceTable
 
 SIZE = (160, 40)
 pytestmark = pytest.mark.frozen_clock(NOW)
-
-
-@pytest.fixture
-def second() -> Iterator[str]:
-    account = other_account()
-    try:
-        yield account
-    finally:
-        forget(account)
 
 
 def _cells(app: Any) -> str:
@@ -70,14 +58,14 @@ async def _open_consumers(app: Any, pilot: Any, version: str) -> None:
 
 @pilot_test
 async def test_the_index_s_consumer_in_an_unread_account_is_shown_as_the_index_s(
-    sandbox: Sandbox, second: str
+    sandbox: Sandbox, second_account: str
 ) -> None:
     """Attack: the version's other user lives in an account no session reads. Promise: it is
     a row, named from AWS Config with the time; the scan's own consumer is not so marked."""
     (old,) = publish_layer(sandbox, versions=1)
     add_function(sandbox.account_id, "home-fn", [old])
-    add_function(second, "workload-fn", [old])
-    put_aggregator(sandbox, [sandbox.account_id, second])
+    add_function(second_account, "workload-fn", [old])
+    put_aggregator(sandbox, [sandbox.account_id, second_account])
     serve_config(sandbox)
     config = SessionConfig(endpoint_url=sandbox.endpoint_url, regions=(REGION,),
                            rate_per_second=500.0, index="config:org-lambda")
@@ -115,15 +103,15 @@ async def test_a_missing_aggregator_warns_once_and_the_scan_s_consumers_stay(
 
 @pilot_test
 async def test_r_asks_the_index_again_once_it_has_caught_up(
-    sandbox: Sandbox, second: str
+    sandbox: Sandbox, second_account: str
 ) -> None:
     """Attack: Config lags: it has not recorded the other account's function yet, so the
     screen lists nobody. Promise: once Config has (thawed), r asks again and the row comes."""
     (old,) = publish_layer(sandbox, versions=1)
-    put_aggregator(sandbox, [sandbox.account_id, second])
+    put_aggregator(sandbox, [sandbox.account_id, second_account])
     query = serve_config(sandbox)
     query.freeze()
-    add_function(second, "late-fn", [old])
+    add_function(second_account, "late-fn", [old])
     config = SessionConfig(endpoint_url=sandbox.endpoint_url, regions=(REGION,),
                            rate_per_second=500.0, index="config:org-lambda")
     app = LayerTuiApp(config, endpoint_label="sandbox")
