@@ -28,13 +28,17 @@ from layer_tui.ui.widgets.table_model import (
     RowOrder,
     TableRow,
     column_at,
-    fit_widths,
-    fixed_count,
-    line_text,
+    fit_layout,
     natural_widths,
     scrolled,
 )
-from layer_tui.ui.widgets.table_strips import RowStrips, header_labels, sort_arrow, text_strip
+from layer_tui.ui.widgets.table_strips import (
+    RowStrips,
+    empty_words,
+    header_text,
+    sort_arrow,
+    text_strip,
+)
 
 
 class ResourceTable(ScrollView, can_focus=True):
@@ -296,14 +300,10 @@ class ResourceTable(ScrollView, can_focus=True):
         self._fit()
 
     def _fit(self) -> None:
-        widths = fit_widths(self._natural, self._columns, self.scrollable_content_region.width)
-        self._widths = widths
-        fixed = fixed_count(self._columns)
-        self._fixed = sum(widths[:fixed]) + 2 * fixed
+        available = self.scrollable_content_region.width
+        self._widths, self._fixed, virtual = fit_layout(self._natural, self._columns, available)
         self._lines.clear()
-        # Sideways scrolling moves only what follows the fixed columns.
-        self.virtual_size = Size(sum(widths) + 2 * len(widths) - self._fixed + min(
-            self._fixed, self.scrollable_content_region.width), len(self._view) + 1)
+        self.virtual_size = Size(virtual, len(self._view) + 1)
 
     def _rebuild(self, wanted: str | None) -> None:
         self._view = (
@@ -360,8 +360,7 @@ class ResourceTable(ScrollView, can_focus=True):
         console = self.app.console
         if y == 0:
             header = self.get_component_rich_style("resource-table--header")
-            labels = header_labels(self._columns, self.sort_column, self.sort_reverse)
-            text = line_text(labels, self._columns, self._widths)
+            text = header_text(self._columns, self._widths, self.sort_column, self.sort_reverse)
             strip = text_strip(text, base + header, width, console)
         elif (index := scroll_y + y - 1) < len(self._view):
             style = base
@@ -374,8 +373,7 @@ class ResourceTable(ScrollView, can_focus=True):
                                     self._widths, style, width, console)
         elif index == 0:
             empty = self.get_component_rich_style("resource-table--empty")
-            words = (f"no row matches {self.filter_text!r} (escape clears the filter)"
-                     if self._all_rows and self.filter_text else self.empty_text)
+            words = empty_words(self.empty_text, self.filter_text, bool(self._all_rows))
             strip = text_strip(Text(" " + words), base + empty, width, console)
         else:
             strip = Strip.blank(width, base)

@@ -114,6 +114,20 @@ def fit_widths(
     return tuple(widths)
 
 
+def fit_layout(
+    natural: Sequence[int], columns: Sequence[Column], available: int
+) -> tuple[tuple[int, ...], int, int]:
+    """(each column's width, the cells the fixed columns take, the width scrolled over).
+
+    Sideways scrolling moves only what follows the fixed columns, so they count once.
+    """
+    widths = fit_widths(natural, columns, available)
+    fixed = fixed_count(columns)
+    fixed_cells = sum(widths[:fixed]) + 2 * fixed
+    virtual = sum(widths) + 2 * len(widths) - fixed_cells + min(fixed_cells, available)
+    return widths, fixed_cells, virtual
+
+
 def sort_key(value: Any) -> tuple[int, Any]:
     # None sorts after everything (first when reversed) and is never compared with a value.
     return (1, 0) if value is None else (0, value)

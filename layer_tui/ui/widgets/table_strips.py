@@ -35,6 +35,20 @@ def header_labels(columns: Sequence[Column], sort_column: int, reverse: bool) ->
             for i, c in enumerate(columns)]
 
 
+def header_text(columns: Sequence[Column], widths: Sequence[int], sort_column: int,
+                reverse: bool) -> Text:
+    """The header line: every label at its column's width, the sorted one with its arrow."""
+    return line_text(header_labels(columns, sort_column, reverse), columns, widths)
+
+
+def empty_words(empty_text: str, filter_text: str, has_rows: bool) -> str:
+    """What a table without a row to show says: rows hidden by the filter are not "nothing
+    here", so it names the filter and how to clear it; else the screen's own words."""
+    if has_rows and filter_text:
+        return f"no row matches {filter_text!r} (escape clears the filter)"
+    return empty_text
+
+
 def text_strip(text: Text, style: Style, width: int, console: Console) -> Strip:
     """``text`` in ``style``, padded with it to ``width`` cells.
 
