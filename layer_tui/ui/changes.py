@@ -50,6 +50,17 @@ CHANGE_BINDINGS: list[BindingType] = [
 READ_ONLY_REFUSAL = "read-only: nothing can be changed (start without --read-only to change)"
 
 
+#: The palette's change entries: (title, what it does, the binding whose key it names, action).
+PALETTE_CHANGES = (
+    ("Publish a new version", "of the selected layer or a new one", "change.publish", "publish"),
+    ("Delete version", "back up, then delete the selected version", "change.delete", "delete"),
+    ("Delete old unused versions", "keep the newest N of this layer", "change.keep-newest",
+     "keep_newest"),
+    ("Repin consumers", "move functions to another version", "change.repin", "repin"),
+    ("Undo last repin", "restore the lists from the journal", "change.undo", "undo"),
+)
+
+
 def change_commands(screen: Screen[object], read_only: bool) -> Iterator[SystemCommand]:
     """Palette entries for the inspector and the changes (none of the latter when read-only);
     they run on ``screen`` (a ``HostedScreen``), which knows what is selected."""
@@ -65,21 +76,8 @@ def change_commands(screen: Screen[object], read_only: bool) -> Iterator[SystemC
                         action("inspect"))
     if read_only:
         return
-    yield SystemCommand("Publish a new version",
-                        help_line("of the selected layer or a new one", "change.publish"),
-                        action("publish"))
-    yield SystemCommand("Delete version",
-                        help_line("back up, then delete the selected version", "change.delete"),
-                        action("delete"))
-    yield SystemCommand("Delete old unused versions",
-                        help_line("keep the newest N of this layer", "change.keep-newest"),
-                        action("keep_newest"))
-    yield SystemCommand("Repin consumers",
-                        help_line("move functions to another version", "change.repin"),
-                        action("repin"))
-    yield SystemCommand("Undo last repin",
-                        help_line("restore the lists from the journal", "change.undo"),
-                        action("undo"))
+    for title, text, binding_id, name in PALETTE_CHANGES:
+        yield SystemCommand(title, help_line(text, binding_id), action(name))
     yield SystemCommand("Restore a deleted version", "publish a backup again (new number)",
                         action("restore"))
 
