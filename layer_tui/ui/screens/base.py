@@ -12,7 +12,6 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer
 
 from layer_tui.aws.models import Inventory
 from layer_tui.ui.bulk_allocation import bulk_allocation
@@ -28,6 +27,7 @@ from layer_tui.ui.widgets import (
     ResourceTable,
     TableRow,
 )
+from layer_tui.ui.widgets.key_footer import KeyFooter
 from layer_tui.ui.widgets.table_model import natural_widths, sorted_rows
 from layer_tui.ui.workers import in_thread
 
@@ -114,7 +114,7 @@ class BrowseScreen(HostedScreen):
         details.set_class(not self.host.show_details, "-hidden")
         yield details
         yield FilterPrompt()
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     @property
     def table(self) -> ResourceTable:

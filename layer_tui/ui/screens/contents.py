@@ -19,7 +19,7 @@ from textual.binding import Binding, BindingType
 from textual.command import SimpleCommand
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.widgets import ContentSwitcher, Footer, Static, Tree
+from textual.widgets import ContentSwitcher, Static, Tree
 from textual.worker import Worker, WorkerState
 
 from layer_tui.aws.errors import describe
@@ -38,6 +38,7 @@ from layer_tui.ui.widgets.entry_diff import (
     version_number,
 )
 from layer_tui.ui.widgets.findings_list import FindingsList
+from layer_tui.ui.widgets.key_footer import KeyFooter
 from layer_tui.ui.widgets.largest_files import LargestFilesTable
 from layer_tui.ui.widgets.member_diff import open_member_diff
 from layer_tui.ui.widgets.member_text import (
@@ -102,7 +103,7 @@ class ContentsScreen(HostedScreen):
                     yield LargestFilesTable(id="largest-table")
             yield EntryDiffView(id="contents-diff")
             yield Static(id="contents-error")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     @property
     def zip_tree(self) -> ZipTree:

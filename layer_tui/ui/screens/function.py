@@ -13,7 +13,7 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from layer_tui.aws.errors import describe
@@ -40,6 +40,7 @@ from layer_tui.ui.widgets import (
     TableRow,
 )
 from layer_tui.ui.widgets.findings_list import FindingsList
+from layer_tui.ui.widgets.key_footer import KeyFooter
 from layer_tui.ui.widgets.size_bar import (
     SEPARATOR,
     budget_bar,
@@ -187,7 +188,7 @@ class FunctionScreen(BrowseScreen):
         details.set_class(not self.host.show_details, "-hidden")
         yield details
         yield FilterPrompt()
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._show_facts(None)
