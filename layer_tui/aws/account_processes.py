@@ -90,14 +90,13 @@ def ticket_for(
     )
 
 
-def session_from_ticket(ticket: AccountTicket, data_loader: Any = None) -> AwsSession:
+def session_from_ticket(ticket: AccountTicket) -> AwsSession:
     """The worker's session of ``ticket``'s account: its keys only, its configuration's
     guards (read-only, one account) installed as on every session."""
     from botocore.credentials import Credentials
 
     credentials = Credentials(ticket.access_key, ticket.secret_key, ticket.token, "worker")
-    return AwsSession(ticket.config, credentials=credentials, account=ticket.account,
-                      data_loader=data_loader)
+    return AwsSession(ticket.config, credentials=credentials, account=ticket.account)
 
 
 def scan_in_processes(
@@ -192,10 +191,8 @@ def _work(share: Sequence[AccountTicket], latest_only: bool, writer: Any, cap: i
 
     stopped = "its process finished without an answer for it"
     try:
-        first = session_from_ticket(share[0])
         # Service models are read once per worker, shared by its accounts' sessions.
-        loader = first.botocore_session().get_component("data_loader")
-        sessions = [first, *(session_from_ticket(t, loader) for t in share[1:])]
+        sessions = [session_from_ticket(ticket) for ticket in share]
 
         def scan(ticket: AccountTicket, session: AwsSession) -> None:
             sent: set[str] = set()

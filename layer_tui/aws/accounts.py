@@ -187,10 +187,8 @@ def _organization(config: SessionConfig) -> AccountSessions:
         return AccountSessions(home, alone, multi_account=True,
                                problem=RegionError(exc.code, exc.message))
     chosen = _narrowed(members, config, caller)
-    loader = home.botocore_session().get_component("data_loader")
-
     def resolve(member: _Member) -> _Resolved:
-        return _member_account(home, config, member, caller, loader)
+        return _member_account(home, config, member, caller)
 
     with ThreadPoolExecutor(max(1, min(RESOLVE_WORKERS, len(chosen))), "assume-role") as pool:
         resolved = list(pool.map(resolve, chosen))
@@ -266,7 +264,7 @@ def _narrowed(members: Sequence[_Member], config: SessionConfig, caller: str) ->
 
 
 def _member_account(
-    home: AwsSession, config: SessionConfig, member: _Member, caller: str, loader: object
+    home: AwsSession, config: SessionConfig, member: _Member, caller: str
 ) -> _Resolved:
     if member.account == caller:
         return _Resolved(AccountSummary(caller, member.name, "caller"), home)
@@ -287,7 +285,7 @@ def _member_account(
         # The first AssumeRole now: a role that cannot be assumed is known before any scan.
         credentials = assumed_role_credentials(home, role_arn)
         session = AwsSession(replace(config, profiles=()), credentials=credentials,
-                             account=member.account, data_loader=loader)
+                             account=member.account)
     except (AwsError, BotoCoreError, ClientError) as exc:
         # AWS's own words when it refused (they name the principal and the role); the generic
         # description's advice is about the caller's policy, which is rarely the cause here.

@@ -163,7 +163,6 @@ class AwsSession:
         *,
         credentials: Credentials | None = None,
         account: str | None = None,
-        data_loader: Any = None,
     ) -> None:
         import boto3
         from botocore.config import Config
@@ -172,22 +171,27 @@ class AwsSession:
         self._account: str | None = account
         try:
             if credentials is not None:
-                self._boto = boto3.Session(
-                    botocore_session=_session_with(credentials, config, data_loader)
-                )
+                core = _session_with(credentials, config)
+                self._boto = boto3.Session(botocore_session=core)
             elif config.demo:
                 # The sandbox checks no signature; fixed keys keep --demo free of any real
                 # credentials, and a session blind to the user's configuration keeps it free
                 # of AWS_PROFILE (even one that does not exist) and of ~/.aws/config.
                 self._boto = boto3.Session(
-                    botocore_session=_unconfigured_botocore_session(),
+                    botocore_session=_with_shared_models(_unconfigured_botocore_session()),
                     aws_access_key_id="demo",
                     aws_secret_access_key="demo",
                 )
             else:
-                self._boto = boto3.Session(profile_name=config.profile)
+                import botocore.session
+
+                self._boto = boto3.Session(
+                    botocore_session=_with_shared_models(botocore.session.Session()),
+                    profile_name=config.profile,
+                )
         except BotoCoreError as exc:
             raise describe(exc) from exc
+        _drop_repeated_search_paths(self._boto._session)
         # On the session, not on each client: every client made from it (here, in
         # account_id, in discover_regions, or anywhere later) carries the guards.
         guards.install(self._boto.events, read_only=config.read_only, account=self.account_id)
@@ -201,8 +205,7 @@ class AwsSession:
         )
 
     def botocore_session(self) -> botocore.session.Session:
-        """The botocore session behind the clients (to create an STS client from, or share its
-        loaded service models)."""
+        """The botocore session behind the clients (to create an STS client from)."""
         session: botocore.session.Session = self._boto._session
         return session
 
@@ -319,9 +322,7 @@ def _fixed_credentials(credentials: Credentials) -> Any:
     return CredentialResolver([FixedCredentials()])
 
 
-def _session_with(
-    credentials: Credentials, config: SessionConfig, data_loader: Any
-) -> botocore.session.Session:
+def _session_with(credentials: Credentials, config: SessionConfig) -> botocore.session.Session:
     """A botocore session whose only credentials are ``credentials``: no profile, variable or
     file can stand in for them (an account's session must be that account's alone)."""
     import botocore.session
@@ -330,10 +331,37 @@ def _session_with(
         profile=config.profile
     )
     session.register_component("credential_provider", _fixed_credentials(credentials))
-    if data_loader is not None:
-        # Service models are read and parsed once for every account, not once per account.
-        session.register_component("data_loader", data_loader)
+    return _with_shared_models(session)
+
+
+_models_lock = threading.Lock()
+_models: Any = None
+
+
+def _with_shared_models(session: botocore.session.Session) -> botocore.session.Session:
+    """``session`` reading service models through the process's one botocore loader.
+
+    A botocore session parses a service's model (Lambda's, STS's, the endpoint rules) the
+    first time it makes a client of it, about 20 ms each: with a session per account, per
+    profile switch and per test, that was most of what making a client cost. Models are the
+    installed botocore's files whatever the session, so every session shares the first one's
+    loader (``AWS_DATA_PATH`` is read once, by that first session).
+    """
+    global _models
+    with _models_lock:
+        if _models is None:
+            _models = session.get_component("data_loader")
+        else:
+            session.register_component("data_loader", _models)
     return session
+
+
+def _drop_repeated_search_paths(session: botocore.session.Session) -> None:
+    """boto3 appends its own data folder to the loader's search paths for every session made
+    on it: on the shared loader, once is enough (each repeat is one more folder searched)."""
+    paths = session.get_component("data_loader").search_paths
+    with _models_lock:
+        paths[:] = list(dict.fromkeys(paths))
 
 
 def _unconfigured_botocore_session() -> botocore.session.Session:
