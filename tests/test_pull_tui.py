@@ -14,6 +14,7 @@ from pathlib import Path
 from test_pull import FILE, REGION, actual_tree, function, layer_zip, publish
 from textual.widgets import Input
 from ui_fixtures import pilot_test
+from waiting import settle, wait_until
 
 from layer_tui.aws.cache import InventoryCache
 from layer_tui.aws.session import SessionConfig
@@ -35,31 +36,26 @@ async def test_p_on_a_function_row_pulls_its_opt_and_says_how_to_run_it(tmp_path
         app = LayerTuiApp(config, endpoint_label="sandbox",
                           inventory_cache=InventoryCache(tmp_path / "cache"))
         async with app.run_test(size=(120, 40)) as pilot:
-            await app.workers.wait_for_complete()
+            await settle(pilot)
             await pilot.press("f")
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+            await settle(pilot)
             table = app.screen.query_one(ResourceTable)
-            assert table.select_key(arn)
+            await wait_until(pilot, lambda: table.select_key(arn), what="svc listed")
             await pilot.press("P")
-            await pilot.pause()
+            await wait_until(pilot, lambda: isinstance(app.screen, PullDialog), what="the dialog")
             dialog = app.screen
             assert isinstance(dialog, PullDialog)
             folder = dialog.query_one("#folder", Input)
             folder.value = str(tmp_path / "opt")
             await pilot.press("enter")
-            await pilot.pause()
-            await dialog.workers.wait_for_complete()
-            await pilot.pause()
+            await wait_until(pilot, lambda: dialog.command is not None, what="the pull done")
             shown = str(dialog.query_one("#status").render())
             assert "public.ecr.aws/lambda/python:3.12-arm64 app.handler" in shown
             assert dialog.command is not None and f"{tmp_path}/opt:/opt:ro" in dialog.command
             await pilot.press("escape")
-            for _ in range(1000):  # until the dialog has gone (keys may wait for focus first)
-                if not isinstance(app.screen, PullDialog):
-                    break
-                await pilot.pause(0.01)
-            assert not isinstance(app.screen, PullDialog)
+            # Keys may wait for focus first.
+            await wait_until(pilot, lambda: not isinstance(app.screen, PullDialog),
+                             what="the dialog gone")
         assert actual_tree(tmp_path / "opt") == {
             "python": ("dir",), "bin": ("dir",),
             "python/shared.py": ("file", b"second\n", 0o644),
