@@ -191,6 +191,20 @@ class OperationCatalog:
             self._routes[service] = routes
 
 
+_shared_catalog: OperationCatalog | None = None
+_shared_catalog_lock = threading.Lock()
+
+
+def shared_catalog() -> OperationCatalog:
+    """The process's one catalogue: it is botocore's models, the same for every sandbox, and
+    building a service's routes takes longer than a sandbox takes to start."""
+    global _shared_catalog
+    with _shared_catalog_lock:
+        if _shared_catalog is None:
+            _shared_catalog = OperationCatalog()
+        return _shared_catalog
+
+
 def _route(operation: Any) -> _Route:
     http = operation.http
     uri, _, required = str(http["requestUri"]).partition("?")

@@ -20,9 +20,9 @@ from layer_tui.sandbox.calls import (
     ApiCall,
     ApiReply,
     Interceptor,
-    OperationCatalog,
     error_reply,
     parse_query,
+    shared_catalog,
     signing_scope,
 )
 from layer_tui.sandbox.content import CONTENT_PREFIX, ContentServer, StartResponse
@@ -69,7 +69,7 @@ class Gateway:
         self._faults = faults
         self._stats = stats
         self._throttle = Throttle(faults)
-        self._catalog = OperationCatalog()
+        self._catalog = shared_catalog()
         #: Refuses calls before anything else, throttling included (a not-enabled region).
         self._gate = gate
         #: Run in order before moto (first reply wins) and in reverse order after it.
