@@ -7,7 +7,9 @@ from collections.abc import Callable
 from typing import Any
 
 from textual.app import App
+from textual.geometry import Region
 from textual.screen import Screen
+from textual.strip import Strip
 from waiting import rows_ready, wait_until
 
 from layer_tui.ui.widgets import ResourceTable
@@ -78,3 +80,25 @@ def highlighted_command(app: Any) -> str:
         return ""
     prompt = commands.get_option_at_index(commands.highlighted).prompt
     return str(getattr(prompt, "plain", prompt))
+
+
+def composed_strips(app: Any) -> list[Strip]:
+    """The screen on top as the terminal shows it, one strip a line, through public calls
+    only: at each cell the widget on top there (``Screen.get_widget_at``), each run of cells
+    of one widget drawn by it (``Widget.render_lines``). Line for line the compositor's."""
+    screen = app.screen
+    width, height = screen.size
+    lines: list[Strip] = []
+    for y in range(height):
+        pieces: list[Strip] = []
+        x = 0
+        while x < width:
+            widget, region = screen.get_widget_at(x, y)
+            end = x + 1
+            while end < min(width, region.right) and screen.get_widget_at(end, y)[0] is widget:
+                end += 1
+            [piece] = widget.render_lines(Region(x - region.x, y - region.y, end - x, 1))
+            pieces.append(piece)
+            x = end
+        lines.append(Strip.join(pieces))
+    return lines

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from on_screen import composed_strips
 from textual.app import App
 from textual.widgets import Input
 from textual.worker import WorkerFailed
@@ -195,14 +196,12 @@ _OWN_SEQUENCES = re.compile(r"\x1b\[[0-9;:]*[Hm]")
 
 def terminal_bytes(app: App[Any]) -> str:
     """What Textual writes to the terminal to paint the whole screen as it is now."""
-    update = app.screen._compositor.render_full_update()
-    return update.render_segments(app.console)
+    return "\n".join(strip.render(app.console) for strip in composed_strips(app))
 
 
 def screen_text(app: App[Any]) -> str:
     """The screen's characters, line by line (no styles)."""
-    strips = app.screen._compositor.render_strips()
-    return "\n".join("".join(segment.text for segment in strip) for strip in strips)
+    return "\n".join(strip.text for strip in composed_strips(app))
 
 
 def assert_nothing_raw(app: App[Any]) -> None:
@@ -232,7 +231,7 @@ async def open_hostile_contents(app: Any, pilot: Any, arn: str) -> Any:
     from layer_tui.ui.screens.contents import ContentsScreen
 
     await settle(app, pilot)
-    screen = ContentsScreen(app._ensure_session(), arn)
+    screen = ContentsScreen(app.aws_session(), arn)
     await app.push_screen(screen)
     await settle(app, pilot)
     assert screen.report is not None

@@ -70,7 +70,7 @@ async def open_contents(app: LayerTuiApp, pilot: Any, arn: str, **kwargs: Any) -
     # The app's scan starts after its first paint and names the account in the header: let it
     # finish first, so no answer of it lands while (or after) the screen is looked at.
     await settle_scan(pilot)
-    screen = ContentsScreen(app._ensure_session(), arn, **kwargs)
+    screen = ContentsScreen(app.aws_session(), arn, **kwargs)
     await app.push_screen(screen)
     await settle(app, pilot)
     return screen

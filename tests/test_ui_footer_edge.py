@@ -6,6 +6,7 @@ Pilot tests on the in-memory account; what is asserted is the footer line the te
 from __future__ import annotations
 
 import pytest
+from on_screen import composed_strips
 from textual.widgets import Footer
 from ui_fixtures import NOW, make_app, pilot_test
 from waiting import press_and_wait, settle
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.frozen_clock(NOW)
 
 
 def footer_line(app: LayerTuiApp) -> str:
-    return app.screen._compositor.render_strips()[-1].text
+    return composed_strips(app)[-1].text
 
 
 @pytest.mark.parametrize("size", [(80, 24), (100, 30), (140, 40)],

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from on_screen import DialogHost as Host
+from on_screen import composed_strips
 from textual.app import App
 from textual.pilot import Pilot
 from textual.worker import WorkerState
@@ -73,7 +74,7 @@ def make_ops(box: Sandbox, tmp_path: Path) -> LayerOperations:
 
 def on_screen(app: App[Any]) -> str:
     """What the terminal shows, line by line."""
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+    return "\n".join(strip.text for strip in composed_strips(app))
 
 
 def note_text(app: App[Any]) -> str:
