@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from rich.text import Text
 from textual.app import App
 from textual.geometry import Region
 from textual.screen import Screen
@@ -102,3 +103,12 @@ def composed_strips(app: Any) -> list[Strip]:
             x = end
         lines.append(Strip.join(pieces))
     return lines
+
+
+def measured(table: Any) -> bool:
+    """Whether a DataTable has rows and has measured them: every column at least as wide as
+    its widest cell (what it is drawn at from then on)."""
+    return bool(table.row_count) and all(
+        column.content_width >= max((cell.cell_len if isinstance(cell, Text) else len(str(cell))
+                                     for cell in table.get_column(key)), default=0)
+        for key, column in table.columns.items() if column.auto_width)

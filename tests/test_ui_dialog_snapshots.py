@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from on_screen import measured
 from test_ui_dialogs import (
     SNAPSHOT_ACCOUNT,
     Host,
@@ -56,16 +57,9 @@ def outcome_on_screen(*selectors: str) -> Callable[[Pilot[Any]], Any]:
         screen = pilot.app.screen
         # Every table here has rows once its worker's answer is handled, and a DataTable
         # measures new rows when next idle: wait for both, or the picture may catch its
-        # columns at the width of their labels.
-        await wait_until(pilot, lambda: all(
-            table.row_count and not table._require_update_dimensions
-            for table in screen.query(DataTable)), what="the tables filled and measured")
-        # The restore dialog's header line is now and then drawn from a cache taken before its
-        # rows were measured (columns at the width of their labels over wider rows); what the
-        # user sees on the next repaint is the measured one, so the picture is taken after it.
-        for table in screen.query(DataTable):
-            table._clear_caches()
-            table.refresh()
+        # columns at the width of their labels (the header is then drawn again: MeasuredTable).
+        await wait_until(pilot, lambda: all(measured(table) for table in screen.query(DataTable)),
+                         what="the tables filled and measured")
         await pilot.pause()
         status = () if screen.query_one("#status").has_class("-empty") else ("#status",)
         for selector in ("#cancel", *status, *selectors):

@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 from on_screen import DialogHost as Host
+from on_screen import measured
 from textual.app import App
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import DataTable, Input
 from textual.worker import WorkerState
 from ui_fixtures import NOW, pilot_test
 from waiting import wait_until
@@ -139,10 +140,14 @@ async def settle(app: App[Any], pilot: Pilot[Any]) -> None:
 
 
 async def steady(pilot: Pilot[Any]) -> None:
-    """For snapshots: wait for the dialog's workers, and stop cursors blinking."""
+    """For snapshots: wait for the dialog's workers and its tables' measures, and stop
+    cursors blinking."""
     await settle(pilot.app, pilot)
     for field in pilot.app.screen.query(Input):
         field.cursor_blink = False
+    tables = pilot.app.screen.query(DataTable)
+    await wait_until(pilot, lambda: all(measured(t) for t in tables if t.row_count),
+                     what="the tables measured")
     await pilot.pause()
 
 

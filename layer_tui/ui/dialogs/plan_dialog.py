@@ -34,6 +34,7 @@ from layer_tui.ui.dialogs.plan_cells import (
     result_cell,
     row_story,
 )
+from layer_tui.ui.widgets.measured_table import MeasuredTable
 
 
 def summarize_report(report: RepinReport, verb: str = "moved") -> str:
@@ -179,7 +180,7 @@ class PlanDialog(OperationDialog):
         self.outcomes = {}
 
     def compose_plan_table(self, new_label: str, note_label: str) -> ComposeResult:
-        table: DataTable[Text] = DataTable(id="preview", cursor_type="row", zebra_stripes=True)
+        table: DataTable[Text] = MeasuredTable(id="preview", cursor_type="row", zebra_stripes=True)
         table.add_column("Function", key="function")
         table.add_column("Current", key="current")
         table.add_column(new_label, key="new")

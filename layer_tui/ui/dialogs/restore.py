@@ -23,6 +23,7 @@ from layer_tui.aws.operations import LayerOperations
 from layer_tui.aws.restore import AlreadyRestored, RestoreResult, restore_backup
 from layer_tui.ui.dialogs.base import OperationDialog, StatusLine, styles_of
 from layer_tui.ui.formatting import short_sha, size
+from layer_tui.ui.widgets.measured_table import MeasuredTable
 from layer_tui.ui.workers import in_thread
 
 
@@ -46,7 +47,8 @@ class RestoreDialog(OperationDialog):
                 "A restore publishes the backed-up zip and settings as a NEW version: the "
                 "version number will change (AWS never reuses one), so functions that listed "
                 "the old ARN must be repinned to the new one.", "$text-warning"))
-            table: DataTable[Text] = DataTable(id="backups", cursor_type="row", zebra_stripes=True)
+            table: DataTable[Text] = MeasuredTable(id="backups", cursor_type="row",
+                                                   zebra_stripes=True)
             table.add_column("Backup of", key="label")
             table.add_column("Region", key="region")
             table.add_column("Size", key="size")
