@@ -13,6 +13,7 @@ from layer_tui.aws.session import AwsSession
 from layer_tui.ui.formatting import (
     CellStyles,
     LayerVersionArn,
+    LiveAge,
     age,
     joined,
     number,
@@ -189,7 +190,7 @@ class ConsumersScreen(BrowseScreen):
                 behind_text = (
                     f"{behind} ({version.version}\N{RIGHTWARDS ARROW}{newest})" if behind else "no"
                 )
-                cells = [
+                cells: list[Text | LiveAge] = [
                     marked(consumer_label(function, styles), function, styles.muted),
                     *whose,
                     *uses,

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from rich.text import Text
+
 from layer_tui.aws.models import FunctionRef, Inventory
 from layer_tui.ui.account_names import account_label
 from layer_tui.ui.formatting import (
     CellStyles,
     LayerVersionArn,
+    LiveAge,
     age,
     joined,
     number,
@@ -74,7 +77,7 @@ class FunctionsScreen(BrowseScreen):
                 flags = joined(function_flags(function, index, scanned.account or account))
                 region = [text(scanned.region, styles.muted)] if self.region_name is None else []
                 region_sort = [scanned.region] if self.region_name is None else []
-                cells = [
+                cells: list[Text | LiveAge] = [
                     consumer_label(function, styles),
                     *whose,
                     *region,

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from rich.text import Text
+
 from layer_tui.aws.models import Inventory, Layer
 from layer_tui.ui.account_names import account_label
 from layer_tui.ui.formatting import (
     CellStyles,
+    LiveAge,
     age,
     joined,
     number,
@@ -93,7 +96,7 @@ class LayersScreen(BrowseScreen):
                 region = [text(layer.region, styles.muted)] if self.region_name is None else []
                 region_sort = [layer.region] if self.region_name is None else []
                 flag_style = styles.error if "DEPRECATED" in flags else styles.warning
-                cells = [
+                cells: list[Text | LiveAge] = [
                     text(layer.name, "bold"),
                     *whose,
                     *region,

@@ -14,7 +14,7 @@ from textual.binding import Binding, BindingType
 
 from layer_tui.aws.models import Inventory, RegionInventory
 from layer_tui.ui.account_names import account_label
-from layer_tui.ui.formatting import CellStyles, age, number, size, size_cell, text
+from layer_tui.ui.formatting import CellStyles, LiveAge, age, number, size, size_cell, text
 from layer_tui.ui.screens.account_column import account_field, findable_by_account
 from layer_tui.ui.screens.base import BrowseScreen
 from layer_tui.ui.screens.layers import LayersScreen
@@ -100,8 +100,9 @@ class RegionsScreen(BrowseScreen):
             status, rank = text(region_error_words(error.code), styles.error), 2
         else:
             status, rank = text(f"looking up its regions{ELLIPSIS}", styles.accent), 1
-        cells = [text(label, "bold"), text("", styles.muted), status,
-                 *(number(None) for _ in range(5)), age(None, styles.muted)]
+        cells: list[Text | LiveAge] = [
+            text(label, "bold"), text("", styles.muted), status,
+            *(number(None) for _ in range(5)), age(None, styles.muted)]
         sort_values = [(label.lower(), ""), "", rank, None, None, None, None, None, None]
         key = state.summary.account or state.summary.source or state.summary.name
         row = TableRow.build(key, cells, sort_values, item=state)
@@ -125,7 +126,7 @@ class RegionsScreen(BrowseScreen):
         functions = scanned.functions_scanned if healthy and scanned else None
         using = len({f.arn for f in scanned.functions}) if healthy and scanned else None
         scanned_at = scanned.scanned_at if scanned else None
-        cells = [
+        cells: list[Text | LiveAge] = [
             text(name, "bold"),
             status,
             number(layers),

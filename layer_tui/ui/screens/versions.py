@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from rich.text import Text
+
 from layer_tui.aws.models import Inventory, LayerVersion
 from layer_tui.ui.formatting import (
     CellStyles,
     LayerVersionArn,
+    LiveAge,
     age,
     joined,
     number,
@@ -84,7 +87,7 @@ class VersionsScreen(BrowseScreen):
                 flag_style = styles.warning
             else:
                 flag_style = styles.success
-            cells = [
+            cells: list[Text | LiveAge] = [
                 number(version.version, "bold"),
                 age(created),
                 size_cell(version.code_size),
