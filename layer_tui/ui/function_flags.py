@@ -10,8 +10,8 @@ counted zipped here: a lower bound of the unzipped total the limit is about).
 from __future__ import annotations
 
 from layer_tui.aws.checks import UNZIPPED_LIMIT, WARN_SHARE
-from layer_tui.aws.merged_opt import ARCHITECTURE, DELETED, RUNTIME
 from layer_tui.aws.models import FunctionRef
+from layer_tui.aws.opt_findings import ARCHITECTURE, DELETED, RUNTIME
 from layer_tui.ui.formatting import LayerVersionArn
 from layer_tui.ui.state import LayerIndex
 

@@ -15,16 +15,17 @@ from textual.screen import Screen
 from layer_tui.ui import messages
 from layer_tui.ui.commands import region_choices
 from layer_tui.ui.host import Host
-from layer_tui.ui.screens.contents import ContentsScreen
-from layer_tui.ui.screens.function import FunctionScreen
 from layer_tui.ui.screens.functions import FunctionsScreen
 from layer_tui.ui.screens.help import HelpScreen, screen_bindings
-from layer_tui.ui.screens.history import HistoryScreen
 from layer_tui.ui.screens.hosted import HostedScreen
 from layer_tui.ui.screens.layers import LayersScreen
 from layer_tui.ui.screens.versions import VersionsScreen
 from layer_tui.ui.selection import selection_of
 from layer_tui.ui.widgets.command_line import CommandLine, command_names, run_command
+
+# The function, contents and history screens (and the inspection, change and journal code
+# behind them) are imported when first opened: the first screen is painted without them
+# (a tenth of a second sooner).
 
 CRUMB_SEPARATOR = " \N{SINGLE RIGHT-POINTING ANGLE QUOTATION MARK} "
 
@@ -44,6 +45,8 @@ class Navigator:
             self.go_to_region(message.region)
             self.app.push_screen(VersionsScreen(message.layer_arn))
         elif isinstance(message, messages.OpenFunction):
+            from layer_tui.ui.screens.function import FunctionScreen
+
             if message.from_root:
                 self.go_to_region(message.function.region)
             self.app.push_screen(FunctionScreen(message.function))
@@ -51,8 +54,12 @@ class Navigator:
             self.back_to_root()
             self.app.push_screen(FunctionsScreen(None))
         elif isinstance(message, messages.OpenHistory):
+            from layer_tui.ui.screens.history import HistoryScreen
+
             self.app.push_screen(HistoryScreen())
         elif isinstance(message, messages.OpenContents):
+            from layer_tui.ui.screens.contents import ContentsScreen
+
             self.app.push_screen(ContentsScreen(self.host.aws_session(), message.version_arn,
                                                 other_versions=message.other_versions))
 

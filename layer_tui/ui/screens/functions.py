@@ -27,7 +27,6 @@ from layer_tui.ui.screens.account_column import (
 )
 from layer_tui.ui.screens.base import BrowseScreen
 from layer_tui.ui.screens.consumers import consumer_label, consumer_order
-from layer_tui.ui.screens.function import FunctionScreen
 from layer_tui.ui.screens.layers import ALL_REGIONS
 from layer_tui.ui.selection import Selection
 from layer_tui.ui.state import LayerIndex, all_regions
@@ -132,6 +131,8 @@ class FunctionsScreen(BrowseScreen):
         ]
 
     def open_row(self, row: TableRow) -> None:
+        from layer_tui.ui.screens.function import FunctionScreen  # with what it needs, when opened
+
         self.app.push_screen(FunctionScreen(row.item))
 
     def selection(self) -> Selection:
