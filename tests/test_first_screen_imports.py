@@ -24,6 +24,7 @@ LATER = (
     "layer_tui.ui.screens.contents",
     "layer_tui.ui.screens.function",
     "layer_tui.ui.screens.history",
+    "layer_tui.ui.screens.functions",
     "urllib3",
 )
 
@@ -39,7 +40,8 @@ def test_the_app_imports_no_screen_it_opens_later() -> None:
 def test_each_is_there_once_its_screen_is_opened() -> None:
     """The oracle can fail: the modules named are real, and the screens bring them."""
     probe = ("import json, sys; import layer_tui.ui.screens.contents, "
-             "layer_tui.ui.screens.function, layer_tui.ui.screens.history; "
+             "layer_tui.ui.screens.function, layer_tui.ui.screens.history, "
+             "layer_tui.ui.screens.functions; "
              f"print(json.dumps([m for m in {list(LATER)!r} if m not in sys.modules]))")
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             check=True)

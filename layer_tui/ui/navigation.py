@@ -15,7 +15,6 @@ from textual.screen import Screen
 from layer_tui.ui import messages
 from layer_tui.ui.commands import region_choices
 from layer_tui.ui.host import Host
-from layer_tui.ui.screens.functions import FunctionsScreen
 from layer_tui.ui.screens.help import HelpScreen, screen_bindings
 from layer_tui.ui.screens.hosted import HostedScreen
 from layer_tui.ui.screens.layers import LayersScreen
@@ -23,9 +22,9 @@ from layer_tui.ui.screens.versions import VersionsScreen
 from layer_tui.ui.selection import selection_of
 from layer_tui.ui.widgets.command_line import CommandLine, command_names, run_command
 
-# The function, contents and history screens (and the inspection, change and journal code
-# behind them) are imported when first opened: the first screen is painted without them
-# (a tenth of a second sooner).
+# The functions, function, contents and history screens (and the inspection, change and
+# journal code behind them) are imported when first opened: the first screen is painted
+# without them (a tenth of a second sooner).
 
 CRUMB_SEPARATOR = " \N{SINGLE RIGHT-POINTING ANGLE QUOTATION MARK} "
 
@@ -52,6 +51,8 @@ class Navigator:
             self.app.push_screen(FunctionScreen(message.function))
         elif isinstance(message, messages.OpenFunctions):
             self.back_to_root()
+            from layer_tui.ui.screens.functions import FunctionsScreen
+
             self.app.push_screen(FunctionsScreen(None))
         elif isinstance(message, messages.OpenHistory):
             from layer_tui.ui.screens.history import HistoryScreen
@@ -75,6 +76,8 @@ class Navigator:
 
     def functions(self) -> None:
         """``f``: the functions of the region on screen (every region's from the root)."""
+        from layer_tui.ui.screens.functions import FunctionsScreen
+
         screen = self.app.screen
         if not isinstance(screen, FunctionsScreen):
             self.app.push_screen(FunctionsScreen(selection_of(screen).region))
