@@ -28,6 +28,7 @@ from textual.app import App
 from textual.widgets import Input
 from textual.worker import WorkerFailed
 from ui_fixtures import pilot_test
+from waiting import wait_until
 
 from layer_tui.sandbox import Sandbox
 from layer_tui.sandbox.calls import ApiCall, ApiReply, Interceptor, error_reply
@@ -233,8 +234,8 @@ async def open_hostile_contents(app: Any, pilot: Any, arn: str) -> Any:
     await settle(app, pilot)
     screen = ContentsScreen(app.aws_session(), arn)
     await app.push_screen(screen)
+    await wait_until(pilot, lambda: screen.report is not None, what="the contents listed")
     await settle(app, pilot)
-    assert screen.report is not None
     return screen
 
 

@@ -142,6 +142,9 @@ class KeyRouting(App[Any]):
     async def _hold_expired(self) -> None:
         if self._hold_from is None:
             return
+        if not self.screen_stack:  # the app is closing: nothing is left to route keys to
+            self._hold_from = None
+            return
         if self._still_under_way() and monotonic() - self._hold_started < HOLD_CAP:
             self._hold_timer = self.set_timer(HOLD_LIMIT, self._hold_expired)
             return
