@@ -16,6 +16,7 @@ thing it waits for takes, and fails with what it waited for when that never happ
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from typing import Any
@@ -37,9 +38,11 @@ async def wait_until(
     while not condition():
         if time.monotonic() > deadline:
             raise NeverHappened(f"waited {timeout:g}s for {what}")
-        # A short real pause, not pause(): with nothing queued, pause() returns at once and
-        # the loop would spin without giving a thread worker's call_from_thread a turn.
-        await pilot.pause(0.01)
+        # A short real sleep on the app's loop: its messages, timers and thread workers'
+        # call_from_thread run meanwhile, and the screen refreshes on its own timer. Not
+        # pilot.pause(0.01), which also forces a whole-screen update every poll (a hundred
+        # a second while a test waits, most of a UI test's processor time spent waiting).
+        await asyncio.sleep(0.01)
 
 
 def wait_until_sync(
