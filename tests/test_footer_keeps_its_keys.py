@@ -31,7 +31,8 @@ async def test_the_footer_keeps_its_keys_until_they_change() -> None:
         assert isinstance(app.screen, RegionsScreen)
         shown = footer_keys(app)
         assert "Back" not in shown, "the root screen has nowhere to go back to"
-        widgets = [id(key) for key in app.screen.query("FooterKey")]
+        # The widgets themselves, held: ids of freed widgets could be reused by new ones.
+        widgets = list(app.screen.query("FooterKey"))
         assert widgets
 
         # Help opened over the screen and closed: the screen resumes with the same keys.
@@ -42,7 +43,8 @@ async def test_the_footer_keeps_its_keys_until_they_change() -> None:
                          what="back on the regions screen")
         await settle(pilot)
         assert footer_keys(app) == shown
-        assert [id(key) for key in app.screen.query("FooterKey")] == widgets
+        now = list(app.screen.query("FooterKey"))
+        assert len(now) == len(widgets) and all(a is b for a, b in zip(now, widgets, strict=True))
 
         # The filter opened: its own key shows while it is open; closed empty, the same keys.
         await pilot.press("slash")

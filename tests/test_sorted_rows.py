@@ -32,9 +32,9 @@ def test_sliced_sort_is_one_stable_sort(count: int, reverse: bool) -> None:
     rng = random.Random(count)
     # Few distinct values: most rows tie with others, which is where order is decided.
     values: list[object] = [rng.choice(["b", "a", "c", "ab"]) for _ in range(count)]
-    got = [row.key for row in sorted_rows(rows_with(values), 0, reverse)]
-    assert got == one_sort(rows_with(values), reverse)
-
     with_none: list[object] = [None if n % 5 == 0 else rng.randint(0, 9) for n in range(count)]
-    got = [row.key for row in sorted_rows(rows_with(with_none), 0, reverse)]
-    assert got == one_sort(rows_with(with_none), reverse)
+    for column in (values, with_none):
+        expected = one_sort(rows_with(column), reverse)
+        for in_thread in (True, False):  # sliced in a thread, one call on the loop
+            got = sorted_rows(rows_with(column), 0, reverse, in_thread=in_thread)
+            assert [row.key for row in got] == expected

@@ -175,7 +175,7 @@ class BrowseScreen(HostedScreen):
             with bulk_allocation(size):
                 # Sorted here too: at 100,000 rows the sort would hold the event loop.
                 rows = self.build_rows(inventory, styles)
-                rows = sorted_rows(rows, *order) if columns else rows
+                rows = sorted_rows(rows, *order, in_thread=True) if columns else rows
                 built = (rows, natural_widths(columns, rows))
         finally:
             self.app.call_from_thread(self._rows_built, columns, built, order)

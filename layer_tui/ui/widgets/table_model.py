@@ -170,7 +170,9 @@ def sort_key(value: Any) -> tuple[int, Any]:
     return (1, 0) if value is None else (0, value)
 
 
-def sorted_rows(rows: Sequence[TableRow], column: int, reverse: bool) -> list[TableRow]:
+def sorted_rows(
+    rows: Sequence[TableRow], column: int, reverse: bool, *, in_thread: bool = False
+) -> list[TableRow]:
     """``rows`` sorted on one column's values, None last (first when reversed).
 
     The order ``sort_key`` gives; without a None in the column the values are compared as
@@ -178,19 +180,21 @@ def sorted_rows(rows: Sequence[TableRow], column: int, reverse: bool) -> list[Ta
     """
     values = [row.sort_values[column] for row in rows]
     keys = [sort_key(value) for value in values] if any(v is None for v in values) else values
-    return [rows[index] for index in _sorted_indexes(keys, reverse)]
+    return [rows[index] for index in _sorted_indexes(keys, reverse, sliced=in_thread)]
 
 
-#: Values sorted in one call at most. One C call holds the interpreter until it returns: a
-#: sort of 100,000 rows in a thread stopped the event loop for 0.6 s.
+#: Values a thread sorts in one call at most. One C call holds the interpreter until it
+#: returns: a sort of 100,000 rows in a thread stopped the event loop for 80 ms or more.
 SORT_SLICE = 8_192
 
 
-def _sorted_indexes(keys: list[Any], reverse: bool) -> list[int]:
-    """The indexes of ``keys`` in (stable) sorted order. Past ``SORT_SLICE`` keys, slices are
-    sorted apart and merged in Python, between whose steps other threads run."""
+def _sorted_indexes(keys: list[Any], reverse: bool, *, sliced: bool) -> list[int]:
+    """The indexes of ``keys`` in (stable) sorted order. ``sliced`` (in a thread, past
+    ``SORT_SLICE`` keys): slices sorted apart and merged in Python, between whose steps the
+    event loop runs; it costs twice the processor time, so a sort on the loop itself (a key
+    that re-sorts) is one call."""
     count = len(keys)
-    if count <= SORT_SLICE:
+    if not sliced or count <= SORT_SLICE:
         return sorted(range(count), key=keys.__getitem__, reverse=reverse)
     runs = [sorted(range(start, min(start + SORT_SLICE, count)), key=keys.__getitem__,
                    reverse=reverse)
