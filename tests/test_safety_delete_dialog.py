@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from on_screen import DialogHost as Host
+from on_screen import open_row, table
 from test_safety_delete_live import (
     OTHER_ACCOUNT,
     REGION,
@@ -45,7 +46,6 @@ from layer_tui.ui.dialogs.delete import DeleteVersionDialog
 from layer_tui.ui.dialogs.keep_newest import KeepNewestDialog
 from layer_tui.ui.screens.layers import LayersScreen
 from layer_tui.ui.screens.versions import VersionsScreen
-from layer_tui.ui.widgets import ResourceTable
 
 SIZE = (120, 40)
 
@@ -126,18 +126,9 @@ async def test_stale_cache_d_tab_enter_deletes_nothing_then_names_the_new_consum
 
     app = LayerTuiApp(config, endpoint_label="sandbox", inventory_cache=cache)
     async with app.run_test(size=SIZE) as pilot, released_at_exit(hold):
-        def table() -> ResourceTable:
-            return app.screen.query_one(ResourceTable)
-
-        async def open_row(key: str, screen: type[Any]) -> None:
-            await wait_until(pilot, lambda: table().select_key(key), f"{key} shows")
-            await pilot.pause()
-            await pilot.press("enter")
-            await wait_until(pilot, lambda: isinstance(app.screen, screen), f"{key} opens")
-
-        await open_row(REGION, LayersScreen)
-        await open_row(geo[0].rsplit(":", 1)[0], VersionsScreen)
-        await wait_until(pilot, lambda: table().select_key(geo[0]), "the version shows")
+        await open_row(pilot, REGION, LayersScreen)
+        await open_row(pilot, geo[0].rsplit(":", 1)[0], VersionsScreen)
+        await wait_until(pilot, lambda: table(app).select_key(geo[0]), "the version shows")
         await pilot.pause()
         await pilot.press("d")
         await wait_until(pilot, lambda: isinstance(app.screen, DeleteVersionDialog), "dialog")

@@ -8,10 +8,9 @@ go on calling the version UNUSED (0 consumers) until someone presses r.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
-from on_screen import row_text, said
+from on_screen import open_row, row_text, said, table
 from test_safety_delete_live import REGION, create_function, publish, remaining
 from textual.widgets import Static
 from ui_fixtures import NOW, pilot_test
@@ -23,7 +22,6 @@ from layer_tui.ui.app import LayerTuiApp
 from layer_tui.ui.dialogs.delete import DeleteVersionDialog
 from layer_tui.ui.screens.layers import LayersScreen
 from layer_tui.ui.screens.versions import VersionsScreen
-from layer_tui.ui.widgets import ResourceTable
 
 SIZE = (120, 40)
 
@@ -57,18 +55,9 @@ async def test_a_consumer_the_live_check_found_is_in_the_table_after_cancel(
                            rate_per_second=500.0)
     app = LayerTuiApp(config, endpoint_label="sandbox")
     async with app.run_test(size=SIZE) as pilot:
-        def table() -> ResourceTable:
-            return app.screen.query_one(ResourceTable)
-
-        async def open_row(key: str, screen: type[Any]) -> None:
-            await wait_until(pilot, lambda: table().select_key(key), f"{key} shows")
-            await pilot.pause()
-            await pilot.press("enter")
-            await wait_until(pilot, lambda: isinstance(app.screen, screen), f"{key} opens")
-
-        await open_row(REGION, LayersScreen)
-        await open_row(geo[0].rsplit(":", 1)[0], VersionsScreen)
-        await wait_until(pilot, lambda: table().select_key(geo[0]), "the version shows")
+        await open_row(pilot, REGION, LayersScreen)
+        await open_row(pilot, geo[0].rsplit(":", 1)[0], VersionsScreen)
+        await wait_until(pilot, lambda: table(app).select_key(geo[0]), "the version shows")
         assert "UNUSED" in row_text(app, geo[0])  # the scan's word, before the attach
 
         create_function(box, "orders-api", [geo[0]])  # after the scan

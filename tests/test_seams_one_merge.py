@@ -11,15 +11,15 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from test_org_tui_accounts import scanned
+from test_org_tui_state import BILLING, ORDERS, PLATFORM, REGION, SUMMARIES
 from ui_fixtures import pilot_test
-from waiting import settle, wait_until
 
 from layer_tui.aws.account_merge import AccountMerge
 from layer_tui.aws.account_scan import merge_accounts, scan_accounts
 from layer_tui.aws.accounts import resolve_accounts
 from layer_tui.aws.models import (
     LATEST,
-    AccountSummary,
     ExternalLayer,
     FunctionRef,
     Inventory,
@@ -30,11 +30,6 @@ from layer_tui.aws.models import (
 from layer_tui.aws.session import SessionConfig
 from layer_tui.sandbox.org_estate import SHARED_REGION, SharedLayers
 from layer_tui.ui.app import LayerTuiApp
-
-REGION = "us-east-1"
-PLATFORM, ORDERS, BILLING = "111111111111", "222222222222", "333333333333"
-SUMMARIES = (AccountSummary(PLATFORM, "platform"), AccountSummary(ORDERS, "orders"),
-             AccountSummary(BILLING, "billing"))
 
 
 def layer_arn(account: str, name: str, number: int) -> str:
@@ -141,13 +136,7 @@ async def test_the_cli_and_the_tui_agree_on_an_organization(org_estate: SharedLa
     cli = scan_accounts(resolve_accounts(config), [SHARED_REGION])
     app = LayerTuiApp(config, endpoint_label="sandbox")
     async with app.run_test(size=(160, 40)) as pilot:
-        def done() -> bool:
-            accounts = app.account_scans.values()
-            return bool(accounts) and not any(a.running for a in accounts) and not any(
-                s.running for s in app.scan_states.values())
-
-        await wait_until(pilot, done, what="every account scanned")
-        await settle(pilot)
+        await scanned(pilot, app)
         assert app.inventory is not None
         tui = _by_version(app.inventory)
     assert tui == _by_version(cli)
