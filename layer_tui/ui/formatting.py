@@ -132,8 +132,8 @@ class LiveAge:
     Rows are built once per scan; an age baked into them then says "now" while the header,
     drawn later, says "55 seconds ago". The table redraws these cells on the clock's tick
     (``clock.TICK_SECONDS``), exactly when the header does, from the same ``clock.now()``.
-    Slotted, not a rich ``Text`` (a fifth of its memory: a big estate has one per row); it
-    becomes one as its line is drawn. ``plain`` is what it said when the row was built (what
+    Slotted, not a rich ``Text`` (under half its memory, and a big estate has one per row);
+    it becomes one as its line is drawn. ``plain`` is what it said when the row was built (what
     the filter matched and an export writes)."""
 
     __slots__ = ("cell_len", "moment", "plain", "style")
@@ -145,13 +145,10 @@ class LiveAge:
         self.plain = ago(moment) or DASH
         self.cell_len = cell_len(self.plain)
 
-    def fresh(self) -> Text:
-        return Text(ago(self.moment) or DASH, style=self.style, no_wrap=True,
-                    overflow="ellipsis")
-
     def copy(self) -> Text:
         """The cell to draw: its age now."""
-        return self.fresh()
+        return Text(ago(self.moment) or DASH, style=self.style, no_wrap=True,
+                    overflow="ellipsis")
 
     def __str__(self) -> str:
         return self.plain

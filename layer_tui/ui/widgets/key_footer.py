@@ -2,10 +2,10 @@
 
 Textual's ``Footer`` recomposes (a fresh widget for every key, each styled twice) whenever the
 screen's bindings are refreshed: on every focus change, every filter opened or closed, every
-``refresh_bindings``. Most of those change nothing the footer shows, yet on a loaded bastion
-each costs a frame or two. This one compares what it would show with what it shows and keeps
-its keys when they are the same. It shows the same keys as Textual's footer does (it has no
-binding groups: this app declares none).
+``refresh_bindings``. Most of those change nothing the footer shows, yet the rebuilds were a
+fifth of the UI tests' processor time (profiled). This one compares what it would show with
+what it shows and keeps its keys when they are the same. It shows the same keys as Textual's
+footer does (it has no binding groups: this app declares none).
 """
 
 from __future__ import annotations
