@@ -12,14 +12,12 @@ still load.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import os
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +31,7 @@ from layer_tui.aws.snapshot_format import (
     region_to_dict,
     region_to_dict_v2,
 )
+from layer_tui.collector import collector_paused
 
 FORMAT = 2
 #: Snapshot formats ``load_region`` reads; the oldest is read as it was written.
@@ -41,20 +40,6 @@ _READABLE_FORMATS = (1, 2)
 
 class CacheWriteError(Exception):
     """The snapshots could not be written; one line saying where, why and what to do."""
-
-
-@contextmanager
-def _without_collection() -> Iterator[None]:
-    """The cyclic garbage collector paused: a snapshot is tens of thousands of new lists and
-    objects, none of them garbage, and the collector walking them as they are made takes
-    three times as long as the load itself. Models hold no cycles, so nothing piles up."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 class InventoryCache:
@@ -86,7 +71,7 @@ class InventoryCache:
         folder = self._account_dir(account)
         try:
             private_folder(self.root, folder)
-            with _without_collection():
+            with collector_paused():
                 snapshot = {"format": FORMAT, "region": region_to_dict_v2(region)}
             _write_atomically(folder / f"{region.region}.json", snapshot)
         except OSError as exc:
@@ -99,7 +84,7 @@ class InventoryCache:
     def load_region(self, account: str, region: str) -> RegionInventory | None:
         path = self._account_dir(account) / f"{region}.json"
         try:
-            with _without_collection():
+            with collector_paused():
                 payload = json.loads(path.read_text(encoding="utf-8"))
                 version = payload.get("format")
                 if version not in _READABLE_FORMATS:

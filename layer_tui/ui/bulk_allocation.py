@@ -14,38 +14,22 @@ little per big rebuild. Batches below ``BULK_ROWS`` leave the collector alone.
 
 from __future__ import annotations
 
-import gc
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from layer_tui.collector import collector_paused
+
 #: Rows (or functions) from which a batch pauses the collector and freezes what it made.
 BULK_ROWS = 10_000
-
-_lock = threading.Lock()
-_open = 0
-_was_enabled = True
 
 
 @contextmanager
 def bulk_allocation(size: int) -> Iterator[None]:
     """Pause the cyclic collector while a batch of ``size`` rows is built (from any thread;
-    batches may overlap), then freeze what is alive so no later collection walks it."""
-    global _open, _was_enabled
+    batches, and the cache's own pauses, may overlap), then freeze what is alive so no later
+    collection walks it."""
     if size < BULK_ROWS:
         yield
         return
-    with _lock:
-        if _open == 0:
-            _was_enabled = gc.isenabled()
-            gc.disable()
-        _open += 1
-    try:
+    with collector_paused(freeze=True):
         yield
-    finally:
-        with _lock:
-            _open -= 1
-            if _open == 0:
-                gc.freeze()
-                if _was_enabled:
-                    gc.enable()
