@@ -1,3 +1,3 @@
-from layer_tui.cli import main
+from layer_tui.cli import run
 
-raise SystemExit(main())
+run()

@@ -112,7 +112,8 @@ def make_client(session: AwsSession, service: str, how: str, sandbox: Sandbox) -
         return session.client(service, REGION)
     if how == "raw":
         return session._raw_client(service, REGION)
-    return session._boto.client(service, region_name=REGION, endpoint_url=sandbox.endpoint_url)
+    return session.botocore_session().create_client(
+        service, region_name=REGION, endpoint_url=sandbox.endpoint_url)
 
 
 @pytest.mark.parametrize(("service", "how", "call"), REFUSED,

@@ -15,6 +15,7 @@ from layer_tui.aws import guards
 from layer_tui.aws.errors import describe, error_code
 from layer_tui.aws.guards import ForeignAccountError, ReadOnlyError
 from layer_tui.aws.request_cap import DEFAULT_REQUEST_CAP, RequestCap, request_cap, set_request_cap
+from layer_tui.aws.service_models import with_shared_models
 
 if TYPE_CHECKING:
     # boto3 and botocore's sessions load with the first session made, not with this module:
@@ -164,37 +165,34 @@ class AwsSession:
         credentials: Credentials | None = None,
         account: str | None = None,
     ) -> None:
-        import boto3
         from botocore.config import Config
 
         self.config = config
         self._account: str | None = account
+        # botocore's session makes the clients: boto3's wrapper of it added only its import
+        # (a tenth of a second: s3transfer and the resource factories) to every start.
         try:
             if credentials is not None:
-                core = _session_with(credentials, config)
-                self._boto = boto3.Session(botocore_session=core)
+                self._core = _session_with(credentials, config)
             elif config.demo:
                 # The sandbox checks no signature; fixed keys keep --demo free of any real
                 # credentials, and a session blind to the user's configuration keeps it free
                 # of AWS_PROFILE (even one that does not exist) and of ~/.aws/config.
-                self._boto = boto3.Session(
-                    botocore_session=_with_shared_models(_unconfigured_botocore_session()),
-                    aws_access_key_id="demo",
-                    aws_secret_access_key="demo",
-                )
+                self._core = with_shared_models(_unconfigured_botocore_session())
+                self._core.set_credentials("demo", "demo")
             else:
                 import botocore.session
 
-                self._boto = boto3.Session(
-                    botocore_session=_with_shared_models(botocore.session.Session()),
-                    profile_name=config.profile,
-                )
+                self._core = with_shared_models(botocore.session.Session(profile=config.profile))
         except BotoCoreError as exc:
             raise describe(exc) from exc
-        _drop_repeated_search_paths(self._boto._session)
+        # boto3's transfer methods (upload_file: publishing through S3) on S3 clients alone,
+        # imported with the first one made.
+        self._core.register("creating-client-class.s3", _s3_transfer_methods)
         # On the session, not on each client: every client made from it (here, in
         # account_id, in discover_regions, or anywhere later) carries the guards.
-        guards.install(self._boto.events, read_only=config.read_only, account=self.account_id)
+        guards.install(self._core.get_component("event_emitter"), read_only=config.read_only,
+                       account=self.account_id)
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
         self._botocore_config = Config(
@@ -206,8 +204,7 @@ class AwsSession:
 
     def botocore_session(self) -> botocore.session.Session:
         """The botocore session behind the clients (to create an STS client from)."""
-        session: botocore.session.Session = self._boto._session
-        return session
+        return self._core
 
     @property
     def profile_label(self) -> str:
@@ -226,9 +223,7 @@ class AwsSession:
 
     def _raw_client(self, service: str, region: str) -> Any:
         try:
-            # Through Any: with or without boto3's type stubs installed, one code path.
-            factory: Any = self._boto.client
-            return factory(
+            return self._core.create_client(
                 service,
                 region_name=region,
                 endpoint_url=self.config.endpoint_url,
@@ -236,6 +231,11 @@ class AwsSession:
             )
         except (BotoCoreError, ValueError) as exc:
             raise describe(exc) from exc
+
+    def load_models(self, service: str) -> None:
+        """Parse ``service``'s models now (a client made and dropped), so that the first
+        client the work needs is made in milliseconds: to be called while waiting anyway."""
+        self._raw_client(service, self.config.regions[0] if self.config.regions else HOME_REGION)
 
     def account_id(self) -> str:
         """The account behind the credentials (one STS call, then cached)."""
@@ -246,7 +246,7 @@ class AwsSession:
             # The first call decides whether the endpoint is there at all: keep it short so an
             # unreachable or silent endpoint fails in about ten seconds, not a minute.
             try:
-                sts = self._boto.client(
+                sts = self._core.create_client(
                     "sts",
                     region_name=home,
                     endpoint_url=self.config.endpoint_url,
@@ -305,7 +305,16 @@ class AwsSession:
                 return sorted(names)
         except (BotoCoreError, ClientError):
             pass
-        return sorted(self._boto.get_available_regions("lambda"))
+        return sorted(self._core.get_available_regions("lambda"))
+
+
+def _s3_transfer_methods(class_attributes: dict[str, Any], **kwargs: Any) -> None:
+    """What boto3 adds to an S3 client class (``upload_file`` and its kin), the one part of
+    boto3 the app uses: loaded when an S3 client is first made, so that no other command
+    pays for importing boto3 and s3transfer (a tenth of a second)."""
+    from boto3.s3.inject import inject_s3_transfer_methods
+
+    inject_s3_transfer_methods(class_attributes, **kwargs)
 
 
 def _fixed_credentials(credentials: Credentials) -> Any:
@@ -331,37 +340,7 @@ def _session_with(credentials: Credentials, config: SessionConfig) -> botocore.s
         profile=config.profile
     )
     session.register_component("credential_provider", _fixed_credentials(credentials))
-    return _with_shared_models(session)
-
-
-_models_lock = threading.Lock()
-_models: Any = None
-
-
-def _with_shared_models(session: botocore.session.Session) -> botocore.session.Session:
-    """``session`` reading service models through the process's one botocore loader.
-
-    A botocore session parses a service's model (Lambda's, STS's, the endpoint rules) the
-    first time it makes a client of it, about 20 ms each: with a session per account, per
-    profile switch and per test, that was most of what making a client cost. Models are the
-    installed botocore's files whatever the session, so every session shares the first one's
-    loader (``AWS_DATA_PATH`` is read once, by that first session).
-    """
-    global _models
-    with _models_lock:
-        if _models is None:
-            _models = session.get_component("data_loader")
-        else:
-            session.register_component("data_loader", _models)
-    return session
-
-
-def _drop_repeated_search_paths(session: botocore.session.Session) -> None:
-    """boto3 appends its own data folder to the loader's search paths for every session made
-    on it: on the shared loader, once is enough (each repeat is one more folder searched)."""
-    paths = session.get_component("data_loader").search_paths
-    with _models_lock:
-        paths[:] = list(dict.fromkeys(paths))
+    return with_shared_models(session)
 
 
 def _unconfigured_botocore_session() -> botocore.session.Session:

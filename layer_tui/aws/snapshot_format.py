@@ -106,9 +106,11 @@ class _FunctionTable:
                 index[arn] = len(self.layer_arns)
                 self.layer_arns.append(arn)
         short_arn = 0 if ref.arn == self.prefix + ref.function else ref.arn
-        return [ref.function, short_arn, ref.version, ref.runtime, list(ref.architectures),
+        # Tuples as they are: JSON writes them as arrays, and copying each into a list was
+        # a third of what a row cost.
+        return [ref.function, short_arn, ref.version, ref.runtime, ref.architectures,
                 ref.last_modified, ref.code_size, [index[arn] for arn in ref.layers],
-                list(ref.layer_sizes), list(ref.aliases)]
+                ref.layer_sizes, ref.aliases]
 
     def function(self, row: list[Any], region: str) -> FunctionRef:
         (function, arn, version, runtime, architectures, last_modified, code_size, layers,
