@@ -10,19 +10,6 @@ from __future__ import annotations
 
 import re
 
-from botocore.exceptions import (
-    BotoCoreError,
-    ClientError,
-    ConnectionClosedError,
-    ConnectTimeoutError,
-    EndpointConnectionError,
-    NoCredentialsError,
-    NoRegionError,
-    PartialCredentialsError,
-    ProfileNotFound,
-    ReadTimeoutError,
-)
-
 #: AWS error codes whose meaning we can say better than AWS's own message does.
 _HINTS: dict[str, str] = {
     "UnrecognizedClientException": (
@@ -87,7 +74,13 @@ class AwsError(Exception):
         return self.message
 
 
+# botocore's exception classes are imported where an exception is looked at, not with this
+# module: the TUI's first screen imports it (for AwsError) long before any AWS call is made.
+
+
 def error_code(exc: BaseException) -> str:
+    from botocore.exceptions import ClientError
+
     if isinstance(exc, AwsError):
         return exc.code
     if isinstance(exc, ClientError):
@@ -97,6 +90,19 @@ def error_code(exc: BaseException) -> str:
 
 def describe(exc: BaseException, action: str = "") -> AwsError:
     """Turn any boto/botocore failure into an ``AwsError`` with one readable line."""
+    from botocore.exceptions import (
+        BotoCoreError,
+        ClientError,
+        ConnectionClosedError,
+        ConnectTimeoutError,
+        EndpointConnectionError,
+        NoCredentialsError,
+        NoRegionError,
+        PartialCredentialsError,
+        ProfileNotFound,
+        ReadTimeoutError,
+    )
+
     if isinstance(exc, AwsError):
         return exc
     prefix = f"{action}: " if action else ""

@@ -17,14 +17,13 @@ from layer_tui.ui.commands import region_choices
 from layer_tui.ui.host import Host
 from layer_tui.ui.screens.help import HelpScreen, screen_bindings
 from layer_tui.ui.screens.hosted import HostedScreen
-from layer_tui.ui.screens.layers import LayersScreen
-from layer_tui.ui.screens.versions import VersionsScreen
 from layer_tui.ui.selection import selection_of
 from layer_tui.ui.widgets.command_line import CommandLine, command_names, run_command
 
-# The functions, function, contents and history screens (and the inspection, change and
-# journal code behind them) are imported when first opened: the first screen is painted
-# without them (a tenth of a second sooner).
+# Every screen but the first (the regions) is imported when first opened, with the code behind
+# it (findings, inspection, changes, the journal): the first screen is painted without them,
+# about a tenth of a second sooner each for the browse chain (layers, versions, consumers and
+# their findings) and for the rest.
 
 CRUMB_SEPARATOR = " \N{SINGLE RIGHT-POINTING ANGLE QUOTATION MARK} "
 
@@ -41,6 +40,8 @@ class Navigator:
         if isinstance(message, messages.GoToRegion):
             self.go_to_region(message.region)
         elif isinstance(message, messages.GoToLayer):
+            from layer_tui.ui.screens.versions import VersionsScreen
+
             self.go_to_region(message.region)
             self.app.push_screen(VersionsScreen(message.layer_arn))
         elif isinstance(message, messages.OpenFunction):
@@ -71,6 +72,8 @@ class Navigator:
 
     def go_to_region(self, region: str | None) -> None:
         """Back to the root, then the layers of ``region`` (None: of every region)."""
+        from layer_tui.ui.screens.layers import LayersScreen
+
         self.back_to_root()
         self.app.push_screen(LayersScreen(region))
 

@@ -17,7 +17,6 @@ from layer_tui.ui.account_names import account_label
 from layer_tui.ui.formatting import CellStyles, LiveAge, age, number, size, size_cell, text
 from layer_tui.ui.screens.account_column import account_field, findable_by_account
 from layer_tui.ui.screens.base import BrowseScreen
-from layer_tui.ui.screens.layers import LayersScreen
 from layer_tui.ui.selection import Selection
 from layer_tui.ui.state import AccountScan, RegionScan, region_error_words
 from layer_tui.ui.widgets import Column, TableRow
@@ -202,9 +201,13 @@ class RegionsScreen(BrowseScreen):
         if scanned is not None and scanned.error is not None:
             self.notify(scanned.error.message, title=region, severity="error")
         else:  # still being scanned (or queued): its layers fill in as they come
+            from layer_tui.ui.screens.layers import LayersScreen  # after the first paint
+
             self.app.push_screen(LayersScreen(region, account=account or None))
 
     def action_all_layers(self) -> None:
+        from layer_tui.ui.screens.layers import LayersScreen
+
         self.app.push_screen(LayersScreen(None))
 
     def selection(self) -> Selection:
