@@ -29,16 +29,3 @@ def test_fit_shrinks_other_columns_before_the_kept_name() -> None:
     assert fit_widths(natural, COLUMNS, 30) == (18, 9, 13)
     assert fit_widths(natural, COLUMNS, 20) == (8, 9, 13)
     assert fit_widths(natural, COLUMNS, 0) == natural  # not laid out yet: nothing to fit
-
-
-def test_progress_ticks_are_thinned_but_stages_and_results_pass() -> None:
-    from layer_tui.ui.state import ProgressGate
-
-    gate = ProgressGate(interval=0.25)
-    assert gate.passes("eu-west-1", "functions", False, now=0.0)
-    assert not gate.passes("eu-west-1", "functions", False, now=0.1)  # a tick, too soon
-    assert gate.passes("us-east-1", "functions", False, now=0.1)  # regions apart
-    assert gate.passes("eu-west-1", "sizes", False, now=0.15)  # a new stage
-    assert gate.passes("eu-west-1", "sizes", True, now=0.16)  # a result
-    assert not gate.passes("eu-west-1", "sizes", False, now=0.3)
-    assert gate.passes("eu-west-1", "sizes", False, now=0.5)  # the interval has passed

@@ -33,7 +33,6 @@ from layer_tui.ui.messages import ScanProgressed
 from layer_tui.ui.sessions import ScanFunction
 from layer_tui.ui.state import (
     AccountScan,
-    ProgressGate,
     RegionScan,
     ScanGenerations,
     ScanKey,
@@ -273,12 +272,10 @@ class AccountScanner:
         self, account: str, session: AwsSession, regions: Sequence[str] | None,
         generation: int, known: Mapping[str, LayerVersion],
     ) -> None:
-        gate = ProgressGate()
         post = self._app.post_message
 
-        def report(progress: ScanProgress) -> None:
-            if gate.passes(progress.region, progress.stage, progress.result is not None):
-                post(ScanProgressed(generation, stamped_progress(progress, account), account))
+        def report(progress: ScanProgress) -> None:  # every tick: the app draws once a beat
+            post(ScanProgressed(generation, stamped_progress(progress, account), account))
 
         try:
             scanned = self._scan(

@@ -49,7 +49,7 @@ from layer_tui.ui.screens.hosted import MUTATING_ACTIONS
 from layer_tui.ui.screens.regions import RegionsScreen
 from layer_tui.ui.sessions import ScanFunction, default_scan, default_session_factory
 from layer_tui.ui.single_account_scan import scan_one_account
-from layer_tui.ui.state import AccountScan, RegionScan, ScanGenerations, ScanKey
+from layer_tui.ui.state import AccountScan, HeldTicks, RegionScan, ScanGenerations, ScanKey
 from layer_tui.ui.widgets import HeaderInfo
 from layer_tui.ui.widgets.command_line import FindByNameProvider
 from layer_tui.ui.workers import in_thread
@@ -125,6 +125,7 @@ class LayerTuiApp(SafeNotifications, KeyRouting, App[int]):
         self._profile: str | None = None
         self._endpoint: str | None = None
         self._generations = ScanGenerations()
+        self._ticks = HeldTicks()
         self._operations: LayerOperations | None = None
         self.navigator = Navigator(self, self)
         self.accounts = AccountScanner(
@@ -161,6 +162,7 @@ class LayerTuiApp(SafeNotifications, KeyRouting, App[int]):
         apply_user_keymap(self)
         self.update_header()
         self.push_screen(RegionsScreen())
+        self.set_interval(HeldTicks.BEAT, self._show_ticks)
         # After the first paint: the scan's worker imports boto3, makes the session and reads
         # the cache, which would otherwise hold the interpreter while the first screen is drawn.
         self.call_after_refresh(self.start_scan, self.config.regions or None)
@@ -177,6 +179,7 @@ class LayerTuiApp(SafeNotifications, KeyRouting, App[int]):
         (with several accounts, in every account: ``AccountScanner.scope``)."""
         scope = self.accounts.scope(regions)
         generation = self._generations.start(scope)
+        self._ticks.take({})  # the last scan's
         self.scan_states = {
             **self.scan_states, **{key: RegionScan(key[1], account=key[0]) for key in scope}
         }
@@ -221,14 +224,20 @@ class LayerTuiApp(SafeNotifications, KeyRouting, App[int]):
         key = (message.account, progress.region)
         if not self._generations.accept(message.generation, key):
             return
-        states = dict(self.scan_states)
-        states[key] = RegionScan(
+        state = RegionScan(
             progress.region, progress.stage, progress.done, progress.total, message.account
         )
-        self.scan_states = states
+        if progress.result is None and self._ticks.hold(state, self.scan_states.get(key)):
+            return  # drawn at the next beat (HeldTicks)
+        self.scan_states = {**self.scan_states, **self._ticks.take(self.scan_states), key: state}
         if progress.result is not None:
             self._merge([progress.result])
         self.update_header()
+
+    def _show_ticks(self) -> None:
+        if self._ticks:
+            self.scan_states = {**self.scan_states, **self._ticks.take(self.scan_states)}
+            self.update_header()
 
     @on(messages.ScanFinished)
     def _scan_finished(self, message: messages.ScanFinished) -> None:

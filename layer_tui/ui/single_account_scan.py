@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from layer_tui.ui import messages
 from layer_tui.ui.account_scanning import ScanningApp
 from layer_tui.ui.sessions import ScanFunction
-from layer_tui.ui.state import ProgressGate, stamped_inventory, stamped_progress
+from layer_tui.ui.state import stamped_inventory, stamped_progress
 
 if TYPE_CHECKING:
     from layer_tui.aws.cache import InventoryCache
@@ -42,13 +42,11 @@ def scan_one_account(
     app.post_message(messages.AccountResolved(
         generation, account, session.profile_label, session.endpoint_label, cached
     ))  # fmt: skip
-    gate = ProgressGate()
 
     def report(progress: ScanProgress) -> None:
-        if gate.passes(progress.region, progress.stage, progress.result is not None):
-            app.post_message(
-                messages.ScanProgressed(generation, stamped_progress(progress, account))
-            )
+        # Every tick is posted (the queue keeps a region's latest only): the app holds the
+        # counters of a stage on screen and draws them once a beat (state.HeldTicks).
+        app.post_message(messages.ScanProgressed(generation, stamped_progress(progress, account)))
 
     scanned = scan(
         session, list(regions) if regions else None, progress=report, known_versions=known,
