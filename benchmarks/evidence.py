@@ -132,7 +132,7 @@ def table(results: dict[str, Any]) -> str:
         f"`--demo`; every region's counts cold within {COUNTS_LIMIT}{TIMES} the engine's "
         f"listing ({seconds(cold['listed_s'])} above). The processor time is the app's own "
         "until painted, threads included (on a shared machine the wall time also waits for a "
-        "core).",
+        f"core). Each figure is the median of {startup.get('starts', 1)} starts.",
         "",
         "| start | first screen painted (its processor time) | every region's counts on screen "
         "(cached: from the cache) | every region complete (refreshed) |",

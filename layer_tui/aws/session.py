@@ -18,7 +18,7 @@ from layer_tui.aws.request_cap import DEFAULT_REQUEST_CAP, RequestCap, request_c
 from layer_tui.aws.service_models import with_shared_models
 
 if TYPE_CHECKING:
-    # boto3 and botocore's sessions load with the first session made, not with this module:
+    # botocore's session loads with the first session made, not with this module:
     # the TUI's first screen imports the core but needs no client (a fifth of a second saved
     # before it is painted; the scan worker imports them after).
     import botocore.session

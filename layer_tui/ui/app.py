@@ -163,8 +163,8 @@ class LayerTuiApp(SafeNotifications, KeyRouting, App[int]):
         self.update_header()
         self.push_screen(RegionsScreen())
         self.set_interval(HeldTicks.BEAT, self._show_ticks)
-        # After the first paint: the scan's worker imports boto3, makes the session and reads
-        # the cache, which would otherwise hold the interpreter while the first screen is drawn.
+        # After the first paint: the scan's worker imports botocore, makes the session and
+        # reads the cache, which would otherwise hold the interpreter while it is drawn.
         self.call_after_refresh(self.start_scan, self.config.regions or None)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -24,9 +24,9 @@ from layer_tui.ui.screens.help import GENERIC_ACTIONS
 
 def available_profiles() -> list[str]:
     """The AWS profiles configured on this machine, for ``o``."""
-    import boto3
+    import botocore.session
 
-    return sorted(boto3.Session().available_profiles)
+    return sorted(botocore.session.Session().available_profiles)
 
 
 #: Actions a binding may have that are no command of this app: the palette itself, and the

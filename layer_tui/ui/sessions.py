@@ -1,6 +1,6 @@
 """Where the app's sessions and scans come from, unless a test or the demo hands its own.
 
-Each is imported when first called: boto3 and the scanner load with the first scan, after the
+Each is imported when first called: botocore and the scanner load with the first scan, after the
 first screen is painted.
 """
 
