@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -118,6 +119,8 @@ def _fail(message: str, code: int) -> int:
 #: Set by a command whose every result is written and every thread finished when it returns:
 #: the ``layer-tui`` process may then leave without the interpreter's teardown.
 _nothing_left_to_do = False
+#: Whether ``main`` runs as the ``layer-tui`` process (``run``), not called by a test.
+_as_the_process = False
 
 
 def run() -> NoReturn:
@@ -128,18 +131,41 @@ def run() -> NoReturn:
     the output was complete. That command flushes what it wrote and leaves at once; every
     other command (the TUI above all, whose cache writes may still be running) exits as usual.
     """
+    global _as_the_process
+    _as_the_process = True
     code = main()
     if _nothing_left_to_do:
-        try:
-            sys.stdout.flush()
-            sys.stderr.flush()
-        except BrokenPipeError:
-            pass  # the reader left: nothing more to deliver
-        os._exit(code)
+        _leave(code)
     sys.exit(code)
 
 
+def _leave(code: int) -> NoReturn:
+    """Flush what was written and end the process now: no teardown, no waiting for threads."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        pass  # the reader left: nothing more to deliver
+    except OSError as exc:
+        _fail(f"writing the output failed: {exc.strerror or exc}; nothing was changed", 0)
+        code = code or EXIT_FAILURE
+    with contextlib.suppress(OSError):
+        sys.stderr.flush()
+    os._exit(code)
+
+
+def _reader_left() -> int:
+    """stdout's reader went away (``| head``): not an error, and nothing more to write."""
+    if _as_the_process:
+        # Whatever is still buffered goes nowhere, and the scan still running is not waited
+        # for (a process exit would wait for its pool, then fail to flush the buffer).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _leave(EXIT_OK)
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    global _nothing_left_to_do
+    _nothing_left_to_do = False
     try:
         args = build_parser().parse_args(argv)
         _validate(args)
@@ -149,7 +175,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return _fail("interrupted", 130)
     except BrokenPipeError:
-        return EXIT_OK
+        return _reader_left()
     except Exception as exc:  # a bug of ours: still one line, the traceback on request
         if os.environ.get("LAYER_TUI_TRACEBACK"):
             raise
@@ -253,6 +279,9 @@ def _scan_and_write(args: argparse.Namespace, config: Any) -> int:
     from layer_tui.aws.session import AwsSession
 
     session = AwsSession(config)
+    # The credentials once, before three threads each make a client (each would resolve
+    # them again: a credential_process or the instance metadata asked three times).
+    session.load_credentials()
     # Two round trips that need nothing of each other, the account (STS) and the regions, go
     # first; what the listing needs next is made ready while they are out: the rest of the
     # command's modules, and Lambda's model (the first Lambda client parses it, 50 ms).

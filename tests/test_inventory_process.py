@@ -26,8 +26,11 @@ import pytest
 
 from layer_tui.cli import main
 from layer_tui.sandbox import Sandbox
+from layer_tui.sandbox.faults import CallHold
 
 REGION = "eu-west-1"
+#: Scanned only where a test asks (second): its calls can be held.
+SLOW_REGION = "eu-north-1"
 FUNCTIONS = 200
 
 
@@ -41,7 +44,7 @@ def _zip(marker: str) -> bytes:
 @pytest.fixture(scope="module")
 def estate() -> Iterator[Sandbox]:
     """Enough consumers for a document larger than what a pipe holds (64 KiB)."""
-    with Sandbox(regions=(REGION,)) as sandbox:
+    with Sandbox(regions=(REGION, SLOW_REGION)) as sandbox:
         lam = sandbox.client("lambda", REGION)
         arns = [
             lam.publish_layer_version(LayerName=name, Content={"ZipFile": _zip(name)},
@@ -64,9 +67,9 @@ def _env(tmp_path: Path, sandbox: Sandbox) -> dict[str, str]:
     return env
 
 
-def _inventory(*python_options: str) -> list[str]:
-    return [sys.executable, *python_options, "-m", "layer_tui", "--region", REGION,
-            "inventory", "--json"]
+def _inventory(*python_options: str, regions: tuple[str, ...] = (REGION,)) -> list[str]:
+    chosen = [option for region in regions for option in ("--region", region)]
+    return [sys.executable, *python_options, "-m", "layer_tui", *chosen, "inventory", "--json"]
 
 
 def test_the_command_loads_no_boto3(estate: Sandbox, tmp_path: Path) -> None:
@@ -163,3 +166,28 @@ def test_a_reader_that_leaves_early_is_no_error(estate: Sandbox, tmp_path: Path)
     err = child.stderr.read().decode()
     assert child.wait(timeout=60) == 0, err
     assert err == ""
+
+
+def test_a_reader_that_leaves_is_not_kept_waiting_for_the_scan(
+    estate: Sandbox, tmp_path: Path
+) -> None:
+    """The first region is written while the second is still being listed (held); the reader
+    takes a hundred bytes and leaves. The process ends there, quietly and with 0: it neither
+    waits for the region no one will read nor fails flushing what it had buffered."""
+    hold = CallHold("ListFunctions", region=SLOW_REGION)
+    estate.faults.held_calls.append(hold)
+    child = subprocess.Popen(_inventory(regions=(REGION, SLOW_REGION)),
+                             env=_env(tmp_path, estate), stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+    try:
+        assert child.stdout is not None and child.stderr is not None
+        assert hold.wait_until_held(30)
+        assert child.stdout.read(100).startswith(b"{")  # the first region is being written
+        child.stdout.close()
+        assert child.wait(timeout=30) == 0  # with the second region still held
+        assert child.stderr.read() == b""
+    finally:
+        hold.release()
+        estate.faults.held_calls.remove(hold)
+        if child.poll() is None:
+            child.kill()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import threading
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from layer_tui.aws import guards
-from layer_tui.aws.errors import describe, error_code
+from layer_tui.aws.errors import AwsError, describe, error_code
 from layer_tui.aws.guards import ForeignAccountError, ReadOnlyError
 from layer_tui.aws.request_cap import DEFAULT_REQUEST_CAP, RequestCap, request_cap, set_request_cap
 from layer_tui.aws.service_models import with_shared_models
@@ -234,8 +235,18 @@ class AwsSession:
 
     def load_models(self, service: str) -> None:
         """Parse ``service``'s models now (a client made and dropped), so that the first
-        client the work needs is made in milliseconds: to be called while waiting anyway."""
-        self._raw_client(service, self.config.regions[0] if self.config.regions else HOME_REGION)
+        client the work needs is made in milliseconds: to be called while waiting anyway.
+        Only a head start: a client that cannot be made fails later, where it is needed."""
+        with contextlib.suppress(AwsError):
+            self._raw_client(service, self.config.regions[0] if self.config.regions
+                             else HOME_REGION)
+
+    def load_credentials(self) -> None:
+        """Resolve the credentials now (botocore caches them on the session, but threads
+        making their first clients at once would each resolve them). Only a head start too:
+        a failure is met again, and said, by the first call that needs them."""
+        with contextlib.suppress(BotoCoreError):
+            self._core.get_credentials()
 
     def account_id(self) -> str:
         """The account behind the credentials (one STS call, then cached)."""

@@ -179,9 +179,9 @@ class LayerTuiApp(SafeNotifications, KeyRouting, App[int]):
         (with several accounts, in every account: ``AccountScanner.scope``)."""
         scope = self.accounts.scope(regions)
         generation = self._generations.start(scope)
-        self._ticks.take({})  # the last scan's
-        self.scan_states = {
-            **self.scan_states, **{key: RegionScan(key[1], account=key[0]) for key in scope}
+        self.scan_states = {  # what waited for the beat is drawn before the new scan starts
+            **self.scan_states, **self._ticks.take(self.scan_states),
+            **{key: RegionScan(key[1], account=key[0]) for key in scope},
         }
         self.load_error = None
         self.update_header()

@@ -44,8 +44,9 @@ def scan_one_account(
     ))  # fmt: skip
 
     def report(progress: ScanProgress) -> None:
-        # Every tick is posted (the queue keeps a region's latest only): the app holds the
-        # counters of a stage on screen and draws them once a beat (state.HeldTicks).
+        # Every tick is posted (a tick replaces the one queued just before it, of the same
+        # region): the app holds the counters of a stage on screen and draws them once a
+        # beat (state.HeldTicks).
         app.post_message(messages.ScanProgressed(generation, stamped_progress(progress, account)))
 
     scanned = scan(
