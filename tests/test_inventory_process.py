@@ -13,16 +13,15 @@ on stderr, the exit code of a failure) and a reader that leaves early is no erro
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import subprocess
 import sys
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from org_accounts import tiny_zip
 
 from layer_tui.cli import main
 from layer_tui.sandbox import Sandbox
@@ -34,20 +33,13 @@ SLOW_REGION = "eu-north-1"
 FUNCTIONS = 200
 
 
-def _zip(marker: str) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as archive:
-        archive.writestr("python/marker.py", f"MARKER = {marker!r}\n")
-    return buf.getvalue()
-
-
 @pytest.fixture(scope="module")
 def estate() -> Iterator[Sandbox]:
     """Enough consumers for a document larger than what a pipe holds (64 KiB)."""
     with Sandbox(regions=(REGION, SLOW_REGION)) as sandbox:
         lam = sandbox.client("lambda", REGION)
         arns = [
-            lam.publish_layer_version(LayerName=name, Content={"ZipFile": _zip(name)},
+            lam.publish_layer_version(LayerName=name, Content={"ZipFile": tiny_zip(name)},
                                       CompatibleRuntimes=["python3.12"])["LayerVersionArn"]
             for name in ("geo", "auth")
         ]
@@ -55,7 +47,7 @@ def estate() -> Iterator[Sandbox]:
             lam.create_function(
                 FunctionName=f"orders-service-with-a-long-descriptive-name-{n:03d}",
                 Runtime="python3.12", Role=sandbox.execution_role_arn, Handler="app.handler",
-                Code={"ZipFile": _zip(f"f{n}")}, Layers=arns,
+                Code={"ZipFile": tiny_zip(f"f{n}")}, Layers=arns,
             )
         yield sandbox
 
